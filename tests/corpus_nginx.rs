@@ -15,7 +15,10 @@ fn corpus_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("the shared corpus is missing at {} (required under CI=true)", dir.display());
+        panic!(
+            "the shared corpus is missing at {} (required under CI=true)",
+            dir.display()
+        );
     }
     eprintln!("skipping: no shared corpus at {}", dir.display());
     None
@@ -48,7 +51,10 @@ fn crossplane_verdicts_agree() {
             .collect();
         checked += 1;
         if let Some((_, why)) = NGINX_REJECTS.iter().find(|(p, _)| path.ends_with(p)) {
-            assert!(!syntax_errors.is_empty(), "{path}: nginx rejects it ({why}) and so must we");
+            assert!(
+                !syntax_errors.is_empty(),
+                "{path}: nginx rejects it ({why}) and so must we"
+            );
             continue;
         }
         match verdict {
@@ -56,9 +62,9 @@ fn crossplane_verdicts_agree() {
                 "{path}: crossplane accepts it, proxylint says: {} (at byte {})",
                 syntax_errors[0].message, syntax_errors[0].span.start
             )),
-            "error" if syntax_errors.is_empty() => {
-                disagreements.push(format!("{path}: crossplane rejects it, proxylint accepts it"))
-            }
+            "error" if syntax_errors.is_empty() => disagreements.push(format!(
+                "{path}: crossplane rejects it, proxylint accepts it"
+            )),
             _ => {}
         }
     }

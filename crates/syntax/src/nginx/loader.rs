@@ -392,7 +392,8 @@ impl Workspace {
             return IncludeTarget::Units(vec![unit]);
         }
         let mapped = map_prefix(&absolute, &options.prefixes);
-        if !options.allow_outside && !options.roots.iter().any(|r| mapped.starts_with(r)) {
+        let checked = normalize(&std::path::absolute(&mapped).unwrap_or_else(|_| mapped.clone()));
+        if !options.allow_outside && !options.roots.iter().any(|r| checked.starts_with(r)) {
             return IncludeTarget::Outside(mapped);
         }
         if is_glob {

@@ -1,0 +1,232 @@
+//! The human format: one miette report per finding, with the source snippet, a label on the
+//! exact span, related labels, help, the code and the rule's link; then a summary line.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+};
+
+use proxylint_rules::{rule_url, Diagnostic, Label, Severity};
+use proxylint_syntax::{FileId, SourceMap};
+
+use crate::{HumanOptions, Summary};
+
+/// A file's text made safe for display: each invalid UTF-8 byte becomes `?`, so byte
+/// offsets stay the same.
+fn display_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
+}
+
+type Source = Arc<NamedSource<String>>;
+
+struct Sources<'a> {
+    map: &'a SourceMap,
+    cache: HashMap<FileId, Source>,
+}
+
+impl Sources<'_> {
+    fn get(&mut self, file: FileId) -> Source {
+        let map = self.map;
+        self.cache
+            .entry(file)
+            .or_insert_with(|| {
+                let f = map.get(file);
+                Arc::new(NamedSource::new(
+                    f.path.display().to_string(),
+                    display_text(&f.text),
+                ))
+            })
+            .clone()
+    }
+}
+
+/// One finding (or one related place in another file) as miette sees it.
+struct Report {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    url: Option<String>,
+    source: Source,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        (!self.labels.is_empty()).then_some(self.source.as_ref() as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
+                as Box<dyn Iterator<Item = _>>
+        })
+    }
+}
+
+fn span_of(label: &Label, text_len: usize) -> SourceSpan {
+    let start = (label.span.start as usize).min(text_len);
+    let end = (label.span.end as usize).clamp(start, text_len);
+    SourceSpan::new(start.into(), end - start)
+}
+
+fn severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
+    let source = sources.get(d.primary.file);
+    let len = source.inner().len();
+    let mut labels = Vec::new();
+    if len > 0 {
+        labels.push(LabeledSpan::new_primary_with_span(
+            d.primary.message.clone(),
+            span_of(&d.primary, len),
+        ));
+    }
+    let mut related = Vec::new();
+    for label in &d.related {
+        if label.file == d.primary.file {
+            if len > 0 {
+                labels.push(LabeledSpan::new_with_span(
+                    label.message.clone(),
+                    span_of(label, len),
+                ));
+            }
+            continue;
+        }
+        let other = sources.get(label.file);
+        let other_len = other.inner().len();
+        related.push(Report {
+            message: label
+                .message
+                .clone()
+                .unwrap_or_else(|| "related".to_string()),
+            code: None,
+            severity: miette::Severity::Advice,
+            help: None,
+            url: None,
+            labels: vec![LabeledSpan::new_primary_with_span(
+                None,
+                span_of(label, other_len),
+            )],
+            source: other,
+            related: Vec::new(),
+        });
+    }
+    Report {
+        message: d.message.clone(),
+        code: Some(format!("{}[{}]", d.code, d.rule_name())),
+        severity: severity(d.severity),
+        help: d.help.clone(),
+        url: Some(rule_url(d.code)),
+        source,
+        labels,
+        related,
+    }
+}
+
+pub(crate) fn render(
+    map: &SourceMap,
+    diagnostics: &[Diagnostic],
+    summary: Summary,
+    options: HumanOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut sources = Sources {
+        map,
+        cache: HashMap::new(),
+    };
+    for d in diagnostics {
+        let mut text = String::new();
+        handler
+            .render_report(&mut text, &report(&mut sources, d))
+            .map_err(io::Error::other)?;
+        writeln!(out, "{text}")?;
+    }
+    writeln!(out, "{}", summary_line(summary))
+}
+
+fn summary_line(s: Summary) -> String {
+    let files = plural(s.files, "file");
+    if s.errors + s.warnings + s.infos == 0 {
+        return format!("proxylint: no issues in {files}");
+    }
+    format!(
+        "proxylint: {}, {}, {} in {files}",
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info")
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,158 @@
+//! Runs the rules over a loaded configuration.
+
+use proxylint_model::service::{self, Fronting, GrpcRouting, Service};
+use proxylint_model::{HostId, Loc, Model, RouteId};
+use proxylint_syntax::nginx::{Entry, Node, Workspace};
+use proxylint_syntax::FileId;
+
+use crate::{Diagnostic, Label};
+
+/// What the user told the rules: the services to look for and the target server versions.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub services: Vec<Service>,
+    /// The nginx version the configuration targets; `None` when not known.
+    pub nginx_version: Option<semver::Version>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            services: vec![Service::signing_service()],
+            nginx_version: None,
+        }
+    }
+}
+
+/// A host's routing of one declared gRPC path.
+#[derive(Debug, Clone)]
+pub struct GrpcSite {
+    pub host: HostId,
+    pub service: usize,
+    pub path: String,
+    pub routing: GrpcRouting,
+}
+
+/// Everything a rule may look at for one nginx entry point.
+pub struct NginxContext<'a> {
+    pub ws: &'a Workspace,
+    pub entry: &'a Entry,
+    /// The entry's tree with includes expanded.
+    pub nodes: &'a [Node<'a>],
+    pub model: &'a Model,
+    pub settings: &'a Settings,
+    pub fronting: Vec<Fronting>,
+    pub grpc: Vec<GrpcSite>,
+}
+
+impl<'a> NginxContext<'a> {
+    pub fn is_fronting(&self, host: HostId) -> bool {
+        self.fronting.iter().any(|f| f.host == host)
+    }
+
+    /// The services `host` fronts.
+    pub fn services_of(&self, host: HostId) -> impl Iterator<Item = &Service> {
+        self.fronting
+            .iter()
+            .filter(move |f| f.host == host)
+            .map(|f| &self.settings.services[f.service])
+    }
+
+    /// Every route that serves a declared gRPC path, with its site.
+    pub fn grpc_routes(&self) -> impl Iterator<Item = (&GrpcSite, RouteId)> {
+        self.grpc.iter().filter_map(|site| match site.routing {
+            GrpcRouting::Served(route) => Some((site, route)),
+            _ => None,
+        })
+    }
+
+    pub fn service(&self, site: &GrpcSite) -> &Service {
+        &self.settings.services[site.service]
+    }
+
+    /// The source text at a location.
+    pub fn text(&self, loc: Loc) -> String {
+        self.ws.sources.get(loc.file).text_of(loc.span).into_owned()
+    }
+
+    pub fn src(&self, file: FileId) -> &[u8] {
+        &self.ws.sources.get(file).text
+    }
+}
+
+/// Checks every entry point of an nginx workspace.
+pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in crate::all() {
+        rule.check_workspace(ws, &mut out);
+    }
+    for entry in entries {
+        let nodes = ws.expand(entry);
+        let model = proxylint_model::nginx::lower(ws, entry);
+        let fronting = service::fronting(&model, &settings.services);
+        let grpc = grpc_sites(&model, &fronting, &settings.services);
+        let cx = NginxContext {
+            ws,
+            entry,
+            nodes: &nodes,
+            model: &model,
+            settings,
+            fronting,
+            grpc,
+        };
+        for rule in crate::all() {
+            rule.check_nginx(&cx, &mut out);
+        }
+    }
+    sort_and_dedup(&mut out);
+    out
+}
+
+fn grpc_sites(model: &Model, fronting: &[Fronting], services: &[Service]) -> Vec<GrpcSite> {
+    let mut sites = Vec::new();
+    for f in fronting {
+        for path in &services[f.service].paths {
+            sites.push(GrpcSite {
+                host: f.host,
+                service: f.service,
+                path: path.clone(),
+                routing: service::grpc_routing(&model.hosts[f.host], path),
+            });
+        }
+    }
+    sites
+}
+
+/// Orders findings by file and position and drops repeats (a file checked in two contexts).
+pub fn sort_and_dedup(out: &mut Vec<Diagnostic>) {
+    out.sort_by(|a, b| {
+        (
+            a.primary.file,
+            a.primary.span.start,
+            a.primary.span.end,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.file,
+                b.primary.span.start,
+                b.primary.span.end,
+                b.code,
+                &b.message,
+            ))
+    });
+    out.dedup_by(|a, b| a.code == b.code && a.primary == b.primary && a.message == b.message);
+}
+
+/// PL000 for a file that could not be read.
+pub fn io_error(file: FileId, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(
+        "PL000",
+        Label {
+            file,
+            span: proxylint_syntax::Span::empty(0),
+            message: None,
+        },
+        message,
+    )
+}

@@ -1,0 +1,116 @@
+//! PL105 grpc-timeout-short: the gRPC route's timeouts cut long calls.
+
+use proxylint_model::{Forward, HandlerKind, Setting};
+
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct GrpcTimeoutShort;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL105",
+    name: "grpc-timeout-short",
+    severity: Severity::Warning,
+    scope: Scope::Service,
+    summary: "The read or send timeout of the gRPC location (nginx's default is 60s) is shorter \
+              than the service's long operations need (300s by default).",
+    why: "nginx closes the upstream connection when the backend sends nothing for \
+          `grpc_read_timeout`, which cancels a long signing operation midway. The default of \
+          60 seconds applies whenever the directive is not set.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "The service's minimum timeout (300 s for the signing service).",
+};
+
+impl Rule for GrpcTimeoutShort {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (site, route_id) in cx.grpc_routes() {
+            let route = &cx.model.hosts[site.host].routes[route_id];
+            let Some(forward) = route.handler.as_ref() else {
+                continue;
+            };
+            if forward.kind != HandlerKind::Grpc {
+                continue;
+            }
+            let minimum = cx.service(site).min_timeout_secs;
+            let short = |s: &Setting<u64>| s.value < minimum;
+            let (read, send) = (&forward.read_timeout, &forward.send_timeout);
+            let defaults_short: Vec<&str> = [("read", read), ("send", send)]
+                .into_iter()
+                .filter(|(_, s)| s.is_default() && short(s))
+                .map(|(n, _)| n)
+                .collect();
+            if !defaults_short.is_empty() && route.unknown.is_empty() {
+                out.push(default_finding(forward, &defaults_short, minimum));
+            }
+            for (name, setting) in [("grpc_read_timeout", read), ("grpc_send_timeout", send)] {
+                if let (Some(loc), true) = (setting.loc, short(setting)) {
+                    out.push(
+                        Diagnostic::new(
+                            META.code,
+                            Label::at(loc),
+                            format!(
+                                "`{name}` is {}s, shorter than the {minimum}s long gRPC calls need",
+                                setting.value
+                            ),
+                        )
+                        .help(format!("set `{name} {minimum}s;` in the gRPC location")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn default_finding(forward: &Forward, which: &[&str], minimum: u64) -> Diagnostic {
+    let names: Vec<String> = which.iter().map(|w| format!("grpc_{w}_timeout")).collect();
+    let lines: Vec<String> = names.iter().map(|n| format!("`{n} {minimum}s;`")).collect();
+    Diagnostic::new(
+        META.code,
+        Label::at(forward.loc),
+        format!(
+            "the gRPC location uses nginx's default {} of 60s, shorter than the {minimum}s \
+             long gRPC calls need",
+            names.join(" and ")
+        ),
+    )
+    .help(format!("add {} to this location", lines.join(" and ")))
+}

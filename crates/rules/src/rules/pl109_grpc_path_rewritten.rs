@@ -1,0 +1,88 @@
+//! PL109 grpc-path-rewritten: the gRPC route rewrites the method path.
+
+use proxylint_model::ActionKind;
+
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct GrpcPathRewritten;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL109",
+    name: "grpc-path-rewritten",
+    severity: Severity::Error,
+    scope: Scope::Service,
+    summary: "The gRPC location rewrites the request path, so the backend sees the wrong \
+              method path.",
+    why: "A gRPC method is addressed by its path, `/SignService/<Method>`. A `rewrite` that \
+          strips or changes the prefix makes the backend answer \"unimplemented\" for every \
+          call.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            rewrite ^/SignService/(.*)$ /$1 break;
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "None.",
+};
+
+impl Rule for GrpcPathRewritten {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (site, route_id) in cx.grpc_routes() {
+            let route = &cx.model.hosts[site.host].routes[route_id];
+            for action in &route.actions {
+                if !matches!(action.kind, ActionKind::Rewrite { .. }) {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(action.loc),
+                        format!(
+                            "`rewrite` in the gRPC location changes the method path under `{}`",
+                            site.path
+                        ),
+                    )
+                    .help("remove the rewrite: gRPC backends route calls by their full path"),
+                );
+            }
+        }
+    }
+}

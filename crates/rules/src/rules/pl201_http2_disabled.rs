@@ -1,0 +1,137 @@
+//! PL201 http2-disabled: the gRPC host's listener does not offer HTTP/2.
+
+use proxylint_model::{Host, HostId, Model};
+
+use super::shared::host_name;
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct Http2Disabled;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL201",
+    name: "http2-disabled",
+    severity: Severity::Error,
+    scope: Scope::Service,
+    summary: "The TLS listener of a server fronting a gRPC service does not offer HTTP/2.",
+    why: "gRPC clients negotiate HTTP/2 with TLS ALPN. Without `http2 on;` (nginx 1.25.1+) or \
+          `listen … ssl http2` (older), nginx offers only HTTP/1.1 and the client aborts with \
+          \"application protocol negotiation failed\", while browsers and curl still work.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "`--nginx-version` decides which fix the help suggests.",
+};
+
+/// Whether a host offers HTTP/2 by its own configuration.
+pub(super) fn offers_http2(host: &Host) -> bool {
+    host.http2.as_ref().is_some_and(|s| s.value)
+        || host
+            .listeners
+            .iter()
+            .any(|l| l.tls && l.http2_param.is_some())
+}
+
+/// Another host whose `listen … http2` on a shared socket turns HTTP/2 on for this one.
+pub(super) fn shared_http2(model: &Model, host_id: HostId) -> Option<(HostId, usize)> {
+    let host = &model.hosts[host_id];
+    for listener in host.listeners.iter().filter(|l| l.tls) {
+        for (other_id, other) in model.hosts.iter().enumerate() {
+            if other_id == host_id {
+                continue;
+            }
+            if let Some(i) = other
+                .listeners
+                .iter()
+                .position(|o| o.http2_param.is_some() && o.socket() == listener.socket())
+            {
+                return Some((other_id, i));
+            }
+        }
+    }
+    None
+}
+
+impl Rule for Http2Disabled {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (host_id, host) in cx.model.hosts.iter().enumerate() {
+            if !cx.is_fronting(host_id) || host.partial || !host.unknown.is_empty() {
+                continue;
+            }
+            let Some(listener) = host.listeners.iter().find(|l| l.tls) else {
+                continue;
+            };
+            if offers_http2(host) || shared_http2(cx.model, host_id).is_some() {
+                continue;
+            }
+            let old = cx
+                .settings
+                .nginx_version
+                .as_ref()
+                .is_some_and(|v| *v < semver::Version::new(1, 25, 1));
+            let fix = if old {
+                format!(
+                    "write `listen {} ssl http2;` (nginx before 1.25.1)",
+                    listener.port
+                )
+            } else {
+                "add `http2 on;` to this server (nginx 1.25.1+; on older nginx, \
+                 `listen 443 ssl http2;`)"
+                    .to_string()
+            };
+            let mut d = Diagnostic::new(
+                META.code,
+                Label::at(listener.loc),
+                format!(
+                    "{} fronts a gRPC service but does not offer HTTP/2 on port {}: gRPC clients \
+                     fail with \"application protocol negotiation failed\"",
+                    host_name(host),
+                    listener.port
+                ),
+            )
+            .help(fix);
+            if let Some(off) = host.http2.as_ref().and_then(|s| s.loc) {
+                d = d.related(Label::with(off, "HTTP/2 is switched off here"));
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! PL301 grpc-route-unprotected: access rules miss the gRPC route.
+
+use super::shared::route_name;
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct GrpcRouteUnprotected;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL301",
+    name: "grpc-route-unprotected",
+    severity: Severity::Error,
+    scope: Scope::Service,
+    summary: "Access rules restrict other locations of the server but do not reach the gRPC \
+              location.",
+    why: "nginx's `allow`/`deny` are inherited by a location only when it has none of its own, \
+          and a sibling's rules never apply. Rules written in `location /` protect the \
+          dashboard while `location /SignService/`, the path that reaches the signing keys, \
+          stays open to everyone.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            allow 10.0.0.0/8;
+            deny all;
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "A service declared public is not checked.",
+};
+
+impl Rule for GrpcRouteUnprotected {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (site, route_id) in cx.grpc_routes() {
+            let host = &cx.model.hosts[site.host];
+            let route = &host.routes[route_id];
+            if cx.service(site).public || host.partial || route.access.restricts() {
+                continue;
+            }
+            if !route.unknown.is_empty() {
+                continue;
+            }
+            let Some(guarded) = host.routes.iter().find(|r| r.access.restricts()) else {
+                continue;
+            };
+            let rules = guarded.access.locs();
+            let mut d = Diagnostic::new(
+                META.code,
+                Label::at(route.loc),
+                format!(
+                    "{} is not covered by the access rules that protect {}: anyone can reach \
+                     the gRPC service",
+                    route_name(route),
+                    route_name(guarded)
+                ),
+            )
+            .help(
+                "move the `allow`/`deny` lines to the server level so every location inherits \
+                 them, or repeat them in this location",
+            );
+            if let Some(&first) = rules.first() {
+                d = d.related(Label::with(
+                    first,
+                    format!("access rules are here, in {}", route_name(guarded)),
+                ));
+            }
+            if route.access.ip_rules_own && !route.access.ip_rules.is_empty() {
+                d = d.related(Label::with(
+                    route.access.ip_rules[0].loc,
+                    "this location's own rules replace the inherited ones and deny nothing",
+                ));
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! PL304 access-rules-bypassed: `return` runs before the access check.
+
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct AccessRulesBypassed;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL304",
+    name: "access-rules-bypassed",
+    severity: Severity::Error,
+    scope: Scope::Service,
+    summary: "A `return` or redirecting `rewrite` in a restricted location of the service: nginx \
+              runs it before `allow`/`deny` and `auth_*`, so it answers everyone.",
+    why: "nginx processes a request in phases, and the rewrite phase (`return`, `rewrite`) comes \
+          before the access phase. A `return 200 …` or `rewrite … redirect` in a location with \
+          `deny all` answers clients the rules were meant to keep out.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location /old-dashboard/ {
+            return 302 /dashboard/;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "None.",
+};
+
+impl Rule for AccessRulesBypassed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (host_id, host) in cx.model.hosts.iter().enumerate() {
+            if !cx.is_fronting(host_id) {
+                continue;
+            }
+            for route in &host.routes {
+                if !route.access.restricts() {
+                    continue;
+                }
+                for action in route.actions.iter().filter(|a| a.answers_client()) {
+                    let mut d = Diagnostic::new(
+                        META.code,
+                        Label::at(action.loc),
+                        "this runs before the access rules of its location, so it answers \
+                         clients they deny",
+                    )
+                    .help(
+                        "nginx's rewrite phase comes before its access phase; answer with \
+                         `return` only in locations that need no protection, or check access \
+                         another way (`auth_request`, a firewall)",
+                    );
+                    if let Some(&rule) = route.access.locs().first() {
+                        d = d.related(Label::with(rule, "access rules that never get to run"));
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! PL403 upstream-tls-name-missing: a verified TLS backend reached without a name to check.
+
+use std::net::IpAddr;
+
+use super::{Rule, RuleMeta, Scope};
+use crate::engine::NginxContext;
+use crate::{Diagnostic, Label, Severity};
+
+pub struct UpstreamTlsNameMissing;
+
+static META: RuleMeta = RuleMeta {
+    code: "PL403",
+    name: "upstream-tls-name-missing",
+    severity: Severity::Warning,
+    scope: Scope::Service,
+    summary: "A TLS backend is verified but reached by IP address or an `upstream` name, without \
+              `*_ssl_name` to say which name its certificate carries.",
+    why: "nginx checks the backend certificate against the host in `grpc_pass`/`proxy_pass` \
+          unless `*_ssl_name` says otherwise. An IP address or an `upstream` block's name never \
+          matches the certificate, so every call fails the handshake; SNI is not sent either \
+          without `*_ssl_server_name on`.",
+    bad: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_ssl_verify on;
+            grpc_ssl_trusted_certificate /etc/nginx/internal-ca.pem;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+    }
+}
+"#,
+    good: r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_ssl_verify on;
+            grpc_ssl_trusted_certificate /etc/nginx/internal-ca.pem;
+            grpc_ssl_name signotaur-backend.internal;
+            grpc_ssl_server_name on;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+    }
+}
+"#,
+    example_args: &[],
+    options: "None.",
+};
+
+impl Rule for UpstreamTlsNameMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for (host_id, host) in cx.model.hosts.iter().enumerate() {
+            if !cx.is_fronting(host_id) {
+                continue;
+            }
+            for route in &host.routes {
+                let Some(f) = route.handler.as_ref() else {
+                    continue;
+                };
+                if !f.tls || !f.verify.value || f.ssl_name.is_some() || f.host_is_variable {
+                    continue;
+                }
+                let Some(name) = f.host.as_deref() else {
+                    continue;
+                };
+                let unmatched = if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+                    "an IP address"
+                } else if f.upstream.is_some() {
+                    "the name of an `upstream` block"
+                } else {
+                    continue;
+                };
+                let prefix = f.kind.directive().trim_end_matches("_pass");
+                out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(f.loc),
+                        format!(
+                            "the backend certificate is verified against `{name}`, {unmatched}, \
+                             which no certificate names"
+                        ),
+                    )
+                    .help(format!(
+                        "set `{prefix}_ssl_name <name in the certificate>;` and \
+                         `{prefix}_ssl_server_name on;`"
+                    )),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Finding proxy configurations: walking directories and telling each file's dialect by its
+//! name and content.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::cli::DialectArg;
+
+/// What a file is, as far as discovery can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Dialect(DialectArg),
+    /// A template that renders to a configuration (`{{ }}`, `{% %}`, `.j2`).
+    Template,
+    /// Not a proxy configuration.
+    Other,
+}
+
+/// Directories a walk never enters.
+const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", "target", "node_modules", ".venv"];
+
+/// How much of a file is read to guess its dialect.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Every file under `dir` that looks like a proxy configuration, sorted by path, with the
+/// files skipped and why (for `-v`).
+pub fn walk(dir: &Path) -> (Vec<(PathBuf, Kind)>, Vec<(PathBuf, String)>) {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let walker = WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir() && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                skipped.push((path, format!("not walked: {error}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        match classify(&path) {
+            Kind::Other => {}
+            Kind::Template => skipped.push((path, "a template, not a configuration".into())),
+            kind => found.push((path, kind)),
+        }
+    }
+    (found, skipped)
+}
+
+/// Tells a file's dialect from its name and, for `.conf` files, its first bytes.
+pub fn classify(path: &Path) -> Kind {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if [".j2", ".jinja", ".template", ".tmpl", ".tpl", ".liquid"]
+        .iter()
+        .any(|e| name.ends_with(e))
+    {
+        return Kind::Template;
+    }
+    if name == "caddyfile" || name.starts_with("caddyfile.") || name.ends_with(".caddyfile") {
+        return Kind::Dialect(DialectArg::Caddy);
+    }
+    if name == "web.config" || name == "applicationhost.config" {
+        return Kind::Dialect(DialectArg::Iis);
+    }
+    if name.starts_with("traefik") && [".yml", ".yaml", ".toml"].iter().any(|e| name.ends_with(e)) {
+        return Kind::Dialect(DialectArg::Traefik);
+    }
+    if name == ".htaccess" || name == "httpd.conf" || name == "apache2.conf" {
+        return Kind::Dialect(DialectArg::Apache);
+    }
+    let nginx_name = name == "nginx.conf"
+        || name.ends_with(".conf")
+        || name.ends_with(".nginx")
+        || name.ends_with(".vhost")
+        || in_nginx_dir(path);
+    if !nginx_name {
+        return Kind::Other;
+    }
+    sniff(path)
+}
+
+/// `sites-enabled/example` and friends hold nginx files without an extension.
+fn in_nginx_dir(path: &Path) -> bool {
+    path.parent().and_then(Path::file_name).is_some_and(|d| {
+        ["sites-enabled", "sites-available", "conf.d", "nginx"]
+            .iter()
+            .any(|n| d == *n)
+    })
+}
+
+fn sniff(path: &Path) -> Kind {
+    let Ok(file) = std::fs::File::open(path) else {
+        // Unreadable: let the loader report it as nginx, the only dialect it could be here.
+        return Kind::Dialect(DialectArg::Nginx);
+    };
+    let mut head = Vec::new();
+    use std::io::Read;
+    let _ = file.take(SNIFF_BYTES as u64).read_to_end(&mut head);
+    content_kind(&head)
+}
+
+/// The dialect a file's content shows.
+pub fn content_kind(head: &[u8]) -> Kind {
+    let text = String::from_utf8_lossy(head);
+    if text.contains("{{") || text.contains("{%") {
+        return Kind::Template;
+    }
+    let apache = text.lines().any(|l| {
+        let l = l.trim_start();
+        [
+            "<VirtualHost",
+            "<Directory",
+            "<IfModule",
+            "<Location",
+            "<Files",
+            "<Proxy",
+        ]
+        .iter()
+        .any(|t| l.starts_with(t))
+    });
+    if apache {
+        return Kind::Dialect(DialectArg::Apache);
+    }
+    let nginx = text.contains("# configuration file ")
+        || text.lines().any(|l| {
+            let l = l.trim();
+            l.ends_with(';') || l.ends_with('{') || l == "}"
+        });
+    if nginx {
+        Kind::Dialect(DialectArg::Nginx)
+    } else if text.trim().is_empty() || text.lines().all(|l| l.trim_start().starts_with('#')) {
+        // Empty files and comment-only files are valid (empty) nginx configuration.
+        Kind::Dialect(DialectArg::Nginx)
+    } else {
+        Kind::Other
+    }
+}
