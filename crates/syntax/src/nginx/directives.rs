@@ -1501,7 +1501,7 @@ static DIRECTIVES: &[DirectiveSpec] = &[
     d("state_path", "ngx_http_acme_module", Optional, ANY, Simple),
     d("status", "ngx_http_status_module", Optional, L, Simple),
     d("status_format", "ngx_http_status_module", Optional, c(&[H, S, L]), Simple),
-    d("status_zone", "ngx_http_api_module", Optional, c(&[S, L, LIF]), Simple),
+    d("status_zone", "ngx_http_api_module", Optional, c(&[S, L, LIF, SS]), Simple),
     d("sticky", "ngx_http_upstream_module", Optional, U, Simple),
     d("stream", "ngx_stream_core_module", Optional, M, Blk),
     d("stream_buckets", "ngx_rtmp_live_module", ThirdParty, ANY, Simple),

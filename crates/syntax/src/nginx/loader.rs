@@ -112,6 +112,10 @@ pub struct Entry {
     pub unit: UnitId,
     /// Relative include paths resolve against this directory.
     pub base: PathBuf,
+    /// For a fragment, whose main file is unknown: the parent directories of `base` inside
+    /// the checked tree, tried in turn when a relative include names nothing under `base`
+    /// (a `conf.d/site.conf` usually includes paths relative to the directory above it).
+    pub fallback_bases: Vec<PathBuf>,
     includes: HashMap<(UnitId, u32), IncludeTarget>,
 }
 
@@ -239,14 +243,14 @@ impl Workspace {
         let (mains, rest): (Vec<UnitId>, Vec<UnitId>) =
             given.iter().partition(|&&u| self.is_main(u));
         for unit in mains {
-            entries.push(self.resolve_entry(unit, fs, options, &mut reached));
+            entries.push(self.resolve_entry(unit, true, fs, options, &mut reached));
         }
         // Which of the remaining files are included by another remaining file?
         let mut included = vec![false; self.units.len()];
         let candidates: Vec<UnitId> = rest.into_iter().filter(|&u| !reached[u]).collect();
         for &unit in &candidates {
             let mut seen = vec![false; self.units.len()];
-            let probe = self.resolve_entry(unit, fs, options, &mut seen);
+            let probe = self.resolve_entry(unit, false, fs, options, &mut seen);
             for (_, _, target) in probe.includes() {
                 if let IncludeTarget::Units(units) = target {
                     for &u in units {
@@ -274,7 +278,7 @@ impl Workspace {
             if reached.get(unit).copied().unwrap_or(false) {
                 continue;
             }
-            entries.push(self.resolve_entry(unit, fs, options, &mut reached));
+            entries.push(self.resolve_entry(unit, false, fs, options, &mut reached));
         }
         entries
     }
@@ -292,6 +296,7 @@ impl Workspace {
     fn resolve_entry(
         &mut self,
         unit: UnitId,
+        main: bool,
         fs: &dyn FileSystem,
         options: &LoadOptions,
         reached: &mut Vec<bool>,
@@ -301,9 +306,15 @@ impl Workspace {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        let fallback_bases = if main {
+            Vec::new()
+        } else {
+            ancestors_within(&base, &options.roots)
+        };
         let mut entry = Entry {
             unit,
             base,
+            fallback_bases,
             includes: HashMap::new(),
         };
         let mut on_stack = Vec::new();
@@ -328,7 +339,17 @@ impl Workspace {
         visited[unit] = true;
         on_stack.push(unit);
         for (at, pattern) in self.include_sites(unit) {
-            let target = match self.resolve_include(&pattern, &entry.base, fs, options) {
+            let mut target = self.resolve_include(&pattern, &entry.base, fs, options);
+            if Path::new(&pattern).is_relative() && found_nothing(&target) {
+                for base in entry.fallback_bases.clone() {
+                    let other = self.resolve_include(&pattern, &base, fs, options);
+                    if !found_nothing(&other) {
+                        target = other;
+                        break;
+                    }
+                }
+            }
+            let target = match target {
                 IncludeTarget::Units(units) => {
                     if let Some(&looped) = units.iter().find(|u| on_stack.contains(u)) {
                         IncludeTarget::Cycle(looped)
@@ -496,6 +517,31 @@ impl Workspace {
     pub fn text(&self, unit: UnitId, word: &Word) -> std::borrow::Cow<'_, str> {
         word.value(&self.source(unit).text)
     }
+}
+
+fn found_nothing(target: &IncludeTarget) -> bool {
+    match target {
+        IncludeTarget::Missing(_) => true,
+        IncludeTarget::Units(units) => units.is_empty(),
+        _ => false,
+    }
+}
+
+/// The parent directories of `dir`, nearest first, that lie inside one of `roots`.
+fn ancestors_within(dir: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let absolute =
+        |p: &Path| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let mut out = Vec::new();
+    let mut current = dir.to_path_buf();
+    while let Some(parent) = current.parent().map(Path::to_path_buf) {
+        if parent.as_os_str().is_empty() || !roots.iter().any(|r| absolute(&parent).starts_with(r))
+        {
+            break;
+        }
+        out.push(parent.clone());
+        current = parent;
+    }
+    out
 }
 
 /// Applies the first matching `FROM=TO` prefix mapping.
