@@ -23,9 +23,16 @@ const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", "target", "node_modules",
 /// How much of a file is read to guess its dialect.
 const SNIFF_BYTES: usize = 64 * 1024;
 
-/// Every file under `dir` that looks like a proxy configuration, sorted by path, with the
-/// files skipped and why (for `-v`).
-pub fn walk(dir: &Path) -> (Vec<(PathBuf, Kind)>, Vec<(PathBuf, String)>) {
+/// What a directory walk found.
+pub struct Walk {
+    /// Files that look like proxy configurations, sorted by path, with their kind.
+    pub found: Vec<(PathBuf, Kind)>,
+    /// Files passed over and why (for `-v`).
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Every file under `dir` that looks like a proxy configuration.
+pub fn walk(dir: &Path) -> Walk {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     let walker = WalkDir::new(dir)
@@ -58,7 +65,7 @@ pub fn walk(dir: &Path) -> (Vec<(PathBuf, Kind)>, Vec<(PathBuf, String)>) {
             kind => found.push((path, kind)),
         }
     }
-    (found, skipped)
+    Walk { found, skipped }
 }
 
 /// Tells a file's dialect from its name and, for `.conf` files, its first bytes.
@@ -106,7 +113,10 @@ fn in_nginx_dir(path: &Path) -> bool {
 }
 
 fn sniff(path: &Path) -> Kind {
-    let Ok(file) = std::fs::File::open(path) else {
+    // Opening a FIFO would block; anything but a regular file goes to the loader, which
+    // reports what it is.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let Some(file) = regular.then(|| std::fs::File::open(path).ok()).flatten() else {
         // Unreadable: let the loader report it as nginx, the only dialect it could be here.
         return Kind::Dialect(DialectArg::Nginx);
     };
@@ -141,7 +151,7 @@ pub fn content_kind(head: &[u8]) -> Kind {
     let nginx = text.contains("# configuration file ")
         || text.lines().any(|l| {
             let l = l.trim();
-            l.ends_with(';') || l.ends_with('{') || l == "}"
+            !l.starts_with('#') && (l.ends_with(';') || l.ends_with('{') || l.ends_with('}'))
         });
     if nginx {
         Kind::Dialect(DialectArg::Nginx)

@@ -126,24 +126,20 @@ fn add_path(args: &CheckArgs, path: &Path, inputs: &mut Inputs) -> Result<()> {
     }
     if path.is_dir() {
         inputs.roots.push(absolute(path));
-        let (found, skipped) = discover::walk(path);
-        for (file, why) in skipped {
+        let walk = discover::walk(path);
+        for (file, why) in walk.skipped {
             if args.verbose {
                 eprintln!("proxylint: skipped {}: {why}", file.display());
             }
         }
-        for (file, kind) in found {
+        for (file, kind) in walk.found {
             match kind {
                 Kind::Dialect(DialectArg::Nginx) => add_file(args, &file, inputs),
-                Kind::Dialect(other) => {
-                    if args.verbose {
-                        eprintln!(
-                            "proxylint: skipped {}: the {} dialect is not supported yet",
-                            file.display(),
-                            dialect_name(other)
-                        );
-                    }
-                }
+                Kind::Dialect(other) if args.verbose => eprintln!(
+                    "proxylint: skipped {}: the {} dialect is not supported yet",
+                    file.display(),
+                    dialect_name(other)
+                ),
                 _ => {}
             }
         }

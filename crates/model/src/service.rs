@@ -129,9 +129,8 @@ fn relation(host: &Host, route: RouteId, prefix: &str) -> Relation {
             }
             let hits = r.matches(&probe) == Some(true);
             let near = near(pattern, prefix);
-            if hits && r.kind != MatchKind::Exact && (pattern.starts_with(prefix) || near) {
-                Relation::Specific
-            } else if hits && r.kind == MatchKind::Exact {
+            let meant = r.kind == MatchKind::Exact || pattern.starts_with(prefix) || near;
+            if hits && meant {
                 Relation::Specific
             } else if near
                 || pattern

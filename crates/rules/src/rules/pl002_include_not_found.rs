@@ -62,6 +62,20 @@ impl Rule for IncludeNotFound {
                     .severity(Severity::Info)
                     .help("map it onto the repository with `--prefix FROM=TO`"),
                 ),
+                IncludeTarget::Unresolved(path) => out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(loc),
+                        format!(
+                            "`{}` was not found beside this file or above it and was not read; \
+                             nginx resolves it against the main configuration's directory, \
+                             which is not among the checked files",
+                            path.display()
+                        ),
+                    )
+                    .severity(Severity::Info)
+                    .help("check the main `nginx.conf` together with this file"),
+                ),
                 _ => {}
             }
         }

@@ -80,7 +80,8 @@ impl Rule for ProxyDirectiveInGrpcRoute {
                     continue;
                 };
                 for (name, loc) in &route.directives {
-                    let Some(rest) = name.strip_prefix("proxy_") else {
+                    // A second content handler is PL108's finding, not a setting.
+                    let Some(rest) = name.strip_prefix("proxy_").filter(|r| *r != "pass") else {
                         continue;
                     };
                     let twin = format!("grpc_{rest}");

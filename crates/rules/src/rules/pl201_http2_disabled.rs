@@ -93,7 +93,16 @@ impl Rule for Http2Disabled {
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) || host.partial || !host.unknown.is_empty() {
+            // An include that was not read could hold `listen … http2`, unless the server
+            // switches HTTP/2 off itself (a second `http2` would be a duplicate).
+            let switched_off = host
+                .http2
+                .as_ref()
+                .is_some_and(|s| !s.value && s.loc.is_some());
+            if !cx.is_fronting(host_id)
+                || host.partial
+                || (!host.unknown.is_empty() && !switched_off)
+            {
                 continue;
             }
             let Some(listener) = host.listeners.iter().find(|l| l.tls) else {

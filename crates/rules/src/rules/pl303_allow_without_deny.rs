@@ -30,19 +30,28 @@ impl Rule for AllowWithoutDeny {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        check_level(cx, cx.nodes, out);
+        check_level(cx, cx.nodes, false, out);
     }
 }
 
-/// Checks one level's own `allow`/`deny` lines, then every block below it.
-fn check_level(cx: &NginxContext, nodes: &[Node], out: &mut Vec<Diagnostic>) {
+/// Checks one level's own `allow`/`deny` lines, then every block below it. Under
+/// `satisfy any`, `allow` alone is meaningful: the listed addresses skip authentication.
+fn check_level(cx: &NginxContext, nodes: &[Node], satisfy_any: bool, out: &mut Vec<Diagnostic>) {
     let mut level = Vec::new();
     proxylint_syntax::nginx::flatten(nodes, &mut level);
     let mut first_allow = None;
     let mut denies = false;
     let mut allows_all = false;
+    let mut satisfy_any = satisfy_any;
     for node in &level {
         let src = cx.src(node.file);
+        if node.directive.is(src, "satisfy") {
+            satisfy_any = node
+                .directive
+                .args
+                .first()
+                .is_some_and(|a| a.is(src, "any"));
+        }
         if node.directive.is(src, "allow") {
             first_allow.get_or_insert(Loc::new(node.file, node.directive.name.span));
             allows_all |= node
@@ -54,7 +63,7 @@ fn check_level(cx: &NginxContext, nodes: &[Node], out: &mut Vec<Diagnostic>) {
             denies = true;
         }
     }
-    if let (Some(loc), false, false) = (first_allow, denies, allows_all) {
+    if let (Some(loc), false, false, false) = (first_allow, denies, allows_all, satisfy_any) {
         out.push(
             Diagnostic::new(
                 META.code,
@@ -67,7 +76,7 @@ fn check_level(cx: &NginxContext, nodes: &[Node], out: &mut Vec<Diagnostic>) {
     }
     for node in level {
         if node.directive.block.is_some() {
-            check_level(cx, &node.children, out);
+            check_level(cx, &node.children, satisfy_any, out);
         }
     }
 }

@@ -104,6 +104,9 @@ pub enum IncludeTarget {
     Outside(PathBuf),
     /// The path exists but could not be read.
     Unreadable(PathBuf, String),
+    /// A relative path in a fragment that names nothing beside it or above it: nginx would
+    /// resolve it against its main configuration directory, which is not known here.
+    Unresolved(PathBuf),
 }
 
 /// One entry point and the resolution of every include reached from it.
@@ -116,6 +119,8 @@ pub struct Entry {
     /// the checked tree, tried in turn when a relative include names nothing under `base`
     /// (a `conf.d/site.conf` usually includes paths relative to the directory above it).
     pub fallback_bases: Vec<PathBuf>,
+    /// A main file (with `http`, `events`, …), not a fragment.
+    pub main: bool,
     includes: HashMap<(UnitId, u32), IncludeTarget>,
 }
 
@@ -156,13 +161,16 @@ impl<'w> Node<'w> {
     }
 }
 
-/// Appends `nodes` to `out`, replacing each include by what it includes.
+/// Appends `nodes` to `out`, replacing each include by what it includes. An include whose
+/// files were not read (missing, outside the tree, unreadable) stays, so that consumers can
+/// tell that part of the level is unknown.
 pub fn flatten<'a, 'w>(nodes: &'a [Node<'w>], out: &mut Vec<&'a Node<'w>>) {
     for node in nodes {
-        if node.include.is_some() {
-            flatten(&node.children, out);
-        } else {
-            out.push(node);
+        match node.include {
+            Some(IncludeTarget::Units(_)) | Some(IncludeTarget::Cycle(_)) => {
+                flatten(&node.children, out)
+            }
+            _ => out.push(node),
         }
     }
 }
@@ -315,6 +323,7 @@ impl Workspace {
             unit,
             base,
             fallback_bases,
+            main,
             includes: HashMap::new(),
         };
         let mut on_stack = Vec::new();
@@ -347,6 +356,9 @@ impl Workspace {
                         target = other;
                         break;
                     }
+                }
+                if let (IncludeTarget::Missing(path), false) = (&target, entry.main) {
+                    target = IncludeTarget::Unresolved(path.clone());
                 }
             }
             let target = match target {
