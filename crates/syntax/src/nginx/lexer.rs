@@ -182,32 +182,74 @@ impl<'a> Lexer<'a> {
         match quoted_body(&self.src[start + 1..self.end], quote) {
             Ok(len) => {
                 let end = start + 1 + len + 1;
-                let token = self.token(kind, start, end);
-                self.check_after_quote(end);
-                token
+                if self.check_after_quote(start, end) {
+                    self.token(kind, start, end)
+                } else {
+                    let end = self.recovered_string_end(start);
+                    self.token(kind, start, end)
+                }
             }
             Err(()) => {
                 self.errors.push(unterminated(start, quote));
-                self.token(kind, start, self.end)
+                let end = self.recovered_string_end(start);
+                self.token(kind, start, end)
             }
         }
     }
 
-    /// nginx wants white space, `;`, `{` or `)` right after a closing quote.
-    fn check_after_quote(&mut self, at: usize) {
+    /// nginx wants white space, `;`, `{` or `)` right after a closing quote. When the string
+    /// ran over a line end to get there, the real mistake is a missing closing quote where
+    /// it started, and that is where the error points.
+    ///
+    /// Returns false when the string was reported as unterminated, so the caller reads on
+    /// from where the string most likely ended.
+    fn check_after_quote(&mut self, start: usize, at: usize) -> bool {
         let Some(&c) = self.src[..self.end].get(at) else {
-            return;
+            return true;
         };
         if is_space(c) || c == b';' || c == b'{' || c == b')' {
-            return;
+            return true;
         }
-        let shown =
-            String::from_utf8_lossy(&self.src[at..at + char_len(self.src, at)]).into_owned();
-        let span = Span::from_range(at..at + char_len(self.src, at));
+        let width = char_len(self.src, at);
+        let shown = String::from_utf8_lossy(&self.src[at..at + width]).into_owned();
+        let glued = Span::from_range(at..at + width);
+        let multi_line = self.src[start..at]
+            .iter()
+            .any(|&b| b == b'\n' || b == b'\r');
+        if multi_line {
+            let mut error = unterminated(start, self.src[start]);
+            error.message = format!(
+                "unterminated string: this {} is not closed on its line; the next quote comes \
+                 lines later, right before \"{shown}\"",
+                self.src[start] as char
+            );
+            error
+                .related
+                .push((glued, "the string seems to end here".to_string()));
+            self.errors.push(error);
+            return false;
+        }
         self.errors.push(SyntaxError::parse(
-            span,
-            format!("unexpected \"{shown}\" right after a closing quote: nginx needs a space, `;` or `{{` there"),
+            glued,
+            format!(
+                "unexpected \"{shown}\" right after a closing quote: nginx needs a space, `;` \
+                 or `{{` there"
+            ),
         ));
+        true
+    }
+
+    /// Where an unterminated string most likely ends: before the last `;` of its own line,
+    /// or at the line's end. Reading on from there, the rest of the file parses as written.
+    fn recovered_string_end(&self, start: usize) -> usize {
+        let line_end = self.src[start..self.end]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .map_or(self.end, |p| start + p);
+        self.src[start + 1..line_end]
+            .iter()
+            .rposition(|&c| c == b';')
+            .map_or(line_end, |p| start + 1 + p)
     }
 }
 
@@ -215,7 +257,7 @@ fn unterminated(start: usize, quote: u8) -> SyntaxError {
     let q = quote as char;
     SyntaxError::parse(
         Span::from_range(start..start + 1),
-        format!("unterminated string: this {q} is never closed before the end of the file"),
+        format!("unterminated string: this {q} is never closed (the next {q} is not before the end of the file)"),
     )
 }
 

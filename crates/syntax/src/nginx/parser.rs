@@ -182,6 +182,16 @@ impl<'a> Parser<'a> {
         self.stack.last().is_some_and(|f| f.table)
     }
 
+    /// Inside a table whose rows are exactly `key value`.
+    fn in_pair_table(&self) -> bool {
+        self.stack.last().is_some_and(|f| {
+            f.table
+                && ["map", "geo", "split_clients"]
+                    .iter()
+                    .any(|n| f.name.is(self.src, n))
+        })
+    }
+
     fn skip(&mut self, token: Token) {
         match token.kind {
             TokenKind::Open => self.skipping += 1,
@@ -245,8 +255,10 @@ impl<'a> Parser<'a> {
         }
         let mut words = std::mem::take(&mut self.pending);
         // Split off directives that were meant to end before a new line.
-        while let Some(split) = self.split_point(&words, tokens) {
+        let mut tokens = tokens;
+        while let Some(split) = self.split_point(&words, tokens, open.is_some()) {
             let rest = words.split_off(split);
+            tokens = &tokens[split..];
             let last = words.last().expect("split point is after the name").span;
             self.report_missing_semicolon(&words, last);
             self.push_simple(words, last.end);
@@ -263,18 +275,60 @@ impl<'a> Parser<'a> {
 
     /// The index of the first word that starts a new line, is a known directive name, and is
     /// indented no deeper than the statement's own name.
-    fn split_point(&self, words: &[Word], tokens: &[Token]) -> Option<usize> {
-        if self.in_table() || words.len() < 2 || tokens.len() != words.len() {
+    ///
+    /// In `map`, `geo` and `split_clients`, whose rows are `key value;`, a third word that
+    /// starts a new line means the row above lost its `;`.
+    fn split_point(&self, words: &[Word], tokens: &[Token], opens_block: bool) -> Option<usize> {
+        if words.len() < 2 || tokens.len() != words.len() {
             return None;
         }
+        if self.in_table() {
+            return (self.in_pair_table() && words.len() > 2 && tokens[2].first_on_line)
+                .then_some(2);
+        }
+        let name = words[0].value(self.src);
         let name_indent = indent_of(self.src, words[0].span.start as usize);
+        let takes_block = |n: &str| directives::lookup(n).is_some_and(|d| d.body != Body::None);
         (1..words.len()).find(|&i| {
             let t = &tokens[i];
-            t.first_on_line
-                && words[i].quote == Quote::None
-                && indent_of(self.src, t.span.start as usize) <= name_indent
-                && directives::lookup(&words[i].value(self.src)).is_some()
+            if !t.first_on_line || words[i].quote != Quote::None {
+                return false;
+            }
+            let candidate = words[i].value(self.src);
+            if directives::lookup(&candidate).is_none() {
+                return false;
+            }
+            // Continuation lines are indented deeper; a directive name at the same depth or
+            // shallower starts a new statement. So does the same directive repeated (`listen`
+            // after `listen`), and a block directive after a simple one when a `{` follows.
+            let indent = indent_of(self.src, t.span.start as usize);
+            indent <= name_indent.max(self.child_indent())
+                || candidate == name
+                || (opens_block && takes_block(&candidate) && !takes_block(&name))
+                || self.separated(words[i - 1].span.end as usize, t.span.start as usize)
         })
+    }
+
+    /// The indentation of the first directive of the open block (0 at the top): where
+    /// this block's statements start, whatever the author's style.
+    fn child_indent(&self) -> usize {
+        let first = match self.stack.last() {
+            Some(frame) => frame.children.first().map(|d| d.name.span.start),
+            None => self.root.first().map(|d| d.name.span.start),
+        };
+        first.map_or(0, |at| indent_of(self.src, at as usize))
+    }
+
+    /// A blank line or a comment line lies between two words: arguments do not continue
+    /// across those.
+    fn separated(&self, from: usize, to: usize) -> bool {
+        let between = &self.src[from..to];
+        let lines: Vec<&[u8]> = between.split(|&c| c == b'\n').collect();
+        lines.len() > 2
+            && lines[1..lines.len() - 1].iter().any(|line| {
+                let text = line.trim_ascii();
+                text.is_empty() || text.starts_with(b"#")
+            })
     }
 
     fn report_missing_semicolon(&mut self, words: &[Word], last: Span) {
@@ -289,8 +343,10 @@ impl<'a> Parser<'a> {
 
     fn missing_semicolon_before_close(&mut self, tokens: &[Token], close: Span) {
         let mut words = std::mem::take(&mut self.pending);
-        while let Some(split) = self.split_point(&words, tokens) {
+        let mut tokens = tokens;
+        while let Some(split) = self.split_point(&words, tokens, false) {
             let rest = words.split_off(split);
+            tokens = &tokens[split..];
             let last = words.last().expect("split point is after the name").span;
             self.report_missing_semicolon(&words, last);
             self.push_simple(words, last.end);
@@ -476,6 +532,11 @@ impl<'a> Parser<'a> {
             .iter()
             .find(|m| m.opener.start > outer_open.start)
             .map(|m| (m.opener, m.opener_name, Some(m.close)));
+        let culprit = culprit.or_else(|| {
+            let within = self.stack.iter().flat_map(|f| f.children.iter());
+            self.foreign_nested_location(within)
+                .map(|d| (d.block.as_ref().expect("a block").open, d.name.span, None))
+        });
         let (open, name, close) = culprit.unwrap_or((outer_open, outermost.name.span, None));
         let name_text = self.text(name);
         let mut error = SyntaxError::parse(
@@ -515,6 +576,36 @@ impl<'a> Parser<'a> {
                 }),
             });
         }
+    }
+
+    /// A prefix `location` holding a prefix `location` that does not start with its path:
+    /// nginx refuses that nesting, so the outer one most likely lost its `}`.
+    fn foreign_nested_location<'d>(
+        &self,
+        directives: impl Iterator<Item = &'d Directive>,
+    ) -> Option<&'d Directive> {
+        let prefix = |d: &Directive| match d.args.as_slice() {
+            [path] if d.is(self.src, "location") => {
+                let p = path.value(self.src).into_owned();
+                (!p.starts_with(['=', '~', '@', '^'])).then_some(p)
+            }
+            _ => None,
+        };
+        for d in directives {
+            if let Some(outer) = prefix(d) {
+                if d.children()
+                    .iter()
+                    .filter_map(prefix)
+                    .any(|inner| !inner.starts_with(&outer))
+                {
+                    return Some(d);
+                }
+            }
+            if let Some(found) = self.foreign_nested_location(d.children().iter()) {
+                return Some(found);
+            }
+        }
+        None
     }
 
     fn finish(mut self) -> ParsedFile {
