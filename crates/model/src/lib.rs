@@ -269,6 +269,8 @@ impl Forward {
 pub struct Action {
     pub kind: ActionKind,
     pub loc: Loc,
+    /// Written inside an `if`: it runs only for some requests.
+    pub conditional: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -401,17 +403,21 @@ impl Host {
         chain
     }
 
-    /// The host only redirects or answers: nothing is forwarded anywhere.
+    /// The host only redirects or answers: a `return` at host level runs before any route
+    /// is chosen, or no route forwards and every route returns.
     pub fn redirect_only(&self) -> bool {
-        let host_returns = self
-            .actions
-            .iter()
-            .any(|a| matches!(a.kind, ActionKind::Return { .. }));
+        let unconditional_return = |actions: &[Action]| {
+            actions
+                .iter()
+                .any(|a| !a.conditional && matches!(a.kind, ActionKind::Return { .. }))
+        };
+        if unconditional_return(&self.actions) {
+            return true;
+        }
         let forwards = self.routes.iter().any(|r| r.handler.is_some());
-        host_returns && !forwards
-            || !forwards
-                && !self.routes.is_empty()
-                && self.routes.iter().all(|r| !r.actions.is_empty())
+        !forwards
+            && !self.routes.is_empty()
+            && self.routes.iter().all(|r| unconditional_return(&r.actions))
     }
 
     pub fn has_tls_listener(&self) -> bool {

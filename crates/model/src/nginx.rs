@@ -366,10 +366,14 @@ impl<'w> Lowering<'w> {
 
     /// `return` and `rewrite` at this level, including inside its `if` blocks.
     fn actions(&self, nodes: &[&Node]) -> Vec<Action> {
+        self.actions_in(nodes, false)
+    }
+
+    fn actions_in(&self, nodes: &[&Node], conditional: bool) -> Vec<Action> {
         let mut out = Vec::new();
         for node in nodes {
             if self.is(node, "if") {
-                out.extend(self.actions(&node.directives()));
+                out.extend(self.actions_in(&node.directives(), true));
                 continue;
             }
             let args = self.args(node);
@@ -387,6 +391,7 @@ impl<'w> Lowering<'w> {
             out.push(Action {
                 kind,
                 loc: self.loc(node),
+                conditional,
             });
         }
         out
