@@ -92,15 +92,23 @@ pub fn classify(path: &Path) -> Kind {
     if name == ".htaccess" || name == "httpd.conf" || name == "apache2.conf" {
         return Kind::Dialect(DialectArg::Apache);
     }
-    let nginx_name = name == "nginx.conf"
-        || name.ends_with(".conf")
-        || name.ends_with(".nginx")
-        || name.ends_with(".vhost")
-        || in_nginx_dir(path);
-    if !nginx_name {
+    if !nginx_name(path) {
         return Kind::Other;
     }
     sniff(path)
+}
+
+/// A name nginx configurations usually have: `*.conf`, `*.nginx`, `*.vhost`, or any file
+/// in `sites-enabled/`, `conf.d/` and the like.
+pub fn nginx_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".conf")
+        || name.ends_with(".nginx")
+        || name.ends_with(".vhost")
+        || in_nginx_dir(path)
 }
 
 /// `sites-enabled/example` and friends hold nginx files without an extension.

@@ -182,10 +182,13 @@ fn add_path(args: &CheckArgs, path: &Path, inputs: &mut Inputs) -> Result<()> {
     Ok(())
 }
 
-/// The dialect of a file named on the command line: by name, else by content. A file that
-/// does not exist or cannot be read is handed to the loader, which reports it.
+/// The dialect of a file named on the command line: by name, else by content. A named
+/// `*.conf` whose content shows no other dialect is read as nginx, so that a broken file
+/// gets its syntax errors rather than a shrug. A file that does not exist or cannot be read
+/// is handed to the loader, which reports it.
 fn explicit_kind(path: &Path) -> Kind {
     match discover::classify(path) {
+        Kind::Other if discover::nginx_name(path) => Kind::Dialect(DialectArg::Nginx),
         Kind::Other => match read_regular_file(path) {
             Ok(bytes) => discover::content_kind(&bytes[..bytes.len().min(64 * 1024)]),
             Err(_) => Kind::Dialect(DialectArg::Nginx),

@@ -103,6 +103,7 @@ pub fn lower(ws: &Workspace, entry: &Entry) -> Model {
     let mut lowering = Lowering {
         ws,
         model: Model::default(),
+        regexes: HashMap::new(),
     };
     let top = flat(&nodes);
     let http_blocks: Vec<&Node> = top
@@ -139,6 +140,9 @@ fn flat<'a, 'w>(nodes: &'a [Node<'w>]) -> Vec<&'a Node<'w>> {
 struct Lowering<'w> {
     ws: &'w Workspace,
     model: Model,
+    /// Compiled regex locations by pattern: configurations repeat the same few patterns
+    /// (`\.php$`) in many servers, and a compiled regex is large.
+    regexes: HashMap<(String, bool), Option<regex::Regex>>,
 }
 
 impl<'w> Lowering<'w> {
@@ -328,7 +332,11 @@ impl<'w> Lowering<'w> {
             .filter_map(|n| self.forward(n, &level))
             .collect();
         let regex = match kind {
-            MatchKind::Regex { case_insensitive } => compile_regex(&pattern, case_insensitive),
+            MatchKind::Regex { case_insensitive } => self
+                .regexes
+                .entry((pattern.clone(), case_insensitive))
+                .or_insert_with(|| compile_regex(&pattern, case_insensitive))
+                .clone(),
             _ => None,
         };
         let mut handlers = handlers;

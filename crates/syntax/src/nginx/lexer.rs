@@ -90,6 +90,9 @@ pub struct Lexer<'a> {
     end: usize,
     /// Offset just after the previous token, to tell whether the next one is glued to it.
     prev_end: Option<usize>,
+    /// A token already stands on the current line. Tracked as the lexer moves, so that
+    /// telling a line's first token costs nothing even on a 10 MB line.
+    line_has_token: bool,
     pub errors: Vec<SyntaxError>,
 }
 
@@ -100,6 +103,7 @@ impl<'a> Lexer<'a> {
             pos: start,
             end,
             prev_end: None,
+            line_has_token: false,
             errors: Vec::new(),
         }
     }
@@ -108,6 +112,7 @@ impl<'a> Lexer<'a> {
     pub fn seek(&mut self, pos: usize) {
         self.pos = pos;
         self.prev_end = Some(pos);
+        self.line_has_token = true;
     }
 
     pub fn end(&self) -> usize {
@@ -118,24 +123,16 @@ impl<'a> Lexer<'a> {
         &self.src[self.pos..self.end]
     }
 
-    fn first_on_line(&self, at: usize) -> bool {
-        let line_start = self.src[..at]
-            .iter()
-            .rposition(|&c| c == b'\n' || c == b'\r')
-            .map_or(0, |i| i + 1);
-        self.src[line_start..at]
-            .iter()
-            .all(|&c| c == b' ' || c == b'\t' || c == 0xEF || c == 0xBB || c == 0xBF)
-    }
-
     fn token(&mut self, kind: TokenKind, start: usize, end: usize) -> Token {
         let glued = self.prev_end == Some(start);
         self.pos = end;
         self.prev_end = Some(end);
+        let first_on_line = !self.line_has_token;
+        self.line_has_token = true;
         Token {
             kind,
             span: Span::from_range(start..end),
-            first_on_line: self.first_on_line(start),
+            first_on_line,
             glued,
         }
     }
@@ -143,7 +140,10 @@ impl<'a> Lexer<'a> {
     /// The next token, or `None` at the end of the input. Errors (an unterminated string, a
     /// character glued to a closing quote) are collected in `errors` and lexing goes on.
     pub fn next_token(&mut self) -> Option<Token> {
-        let (rest, _) = spaces(self.rest()).expect("take_while never fails");
+        let (rest, skipped) = spaces(self.rest()).expect("take_while never fails");
+        if skipped.iter().any(|&c| c == b'\n' || c == b'\r') {
+            self.line_has_token = false;
+        }
         self.pos = self.end - rest.len();
         let start = self.pos;
         let c = *rest.first()?;

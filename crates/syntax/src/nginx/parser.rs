@@ -287,7 +287,10 @@ impl<'a> Parser<'a> {
                 .then_some(2);
         }
         let name = words[0].value(self.src);
-        let name_indent = indent_of(self.src, words[0].span.start as usize);
+        // Computed only when a candidate shows up: the name may sit on a very long line.
+        let name_indent = std::cell::OnceCell::new();
+        let name_indent =
+            || *name_indent.get_or_init(|| indent_of(self.src, words[0].span.start as usize));
         let takes_block = |n: &str| directives::lookup(n).is_some_and(|d| d.body != Body::None);
         (1..words.len()).find(|&i| {
             let t = &tokens[i];
@@ -302,7 +305,7 @@ impl<'a> Parser<'a> {
             // shallower starts a new statement. So does the same directive repeated (`listen`
             // after `listen`), and a block directive after a simple one when a `{` follows.
             let indent = indent_of(self.src, t.span.start as usize);
-            indent <= name_indent.max(self.child_indent())
+            indent <= name_indent().max(self.child_indent())
                 || candidate == name
                 || (opens_block && takes_block(&candidate) && !takes_block(&name))
                 || self.separated(words[i - 1].span.end as usize, t.span.start as usize)
