@@ -365,3 +365,23 @@ fn rules_and_explain_print_the_catalogue() {
     assert!(page.starts_with("# PL102 grpc-route-missing"));
     assert!(page.contains("## Example") && page.contains("## Use instead"));
 }
+
+/// Regression: 100,000 nested blocks once took minutes (every token looked back to the start
+/// of its line) and must be a clear error, not a stack overflow.
+#[test]
+fn deep_nesting_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("{}{}", "http {".repeat(100_000), "}".repeat(100_000));
+    let path = write(dir.path(), "deep.conf", &text);
+    let (report, code) = check_json(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PL001")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("nest deeper than 200"));
+}
