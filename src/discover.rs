@@ -60,6 +60,9 @@ pub fn walk(dir: &Path) -> Walk {
         }
         let path = entry.path().to_path_buf();
         match classify(&path) {
+            Kind::Other if nginx_name(&path) => {
+                skipped.push((path, "no nginx syntax found in it".into()))
+            }
             Kind::Other => {}
             Kind::Template => skipped.push((path, "a template, not a configuration".into())),
             kind => found.push((path, kind)),
@@ -94,6 +97,14 @@ pub fn classify(path: &Path) -> Kind {
     }
     if !nginx_name(path) {
         return Kind::Other;
+    }
+    // `nginx.conf` and files in `sites-enabled/` are nginx's whatever they hold: a binary
+    // or UTF-16 one gets its syntax error rather than a silent skip.
+    if name == "nginx.conf" || in_nginx_dir(path) {
+        return match sniff(path) {
+            Kind::Other => Kind::Dialect(DialectArg::Nginx),
+            kind => kind,
+        };
     }
     sniff(path)
 }

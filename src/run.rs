@@ -31,6 +31,8 @@ struct Inputs {
     io_errors: Vec<Diagnostic>,
     /// A path named on the command line could not be checked at all (exit 2).
     unusable: bool,
+    /// Files already added, by their real path.
+    seen: std::collections::HashSet<PathBuf>,
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
@@ -46,6 +48,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         roots: Vec::new(),
         io_errors: Vec::new(),
         unusable: false,
+        seen: Default::default(),
     };
     for path in &paths {
         add_path(&args, path, &mut inputs)?;
@@ -154,32 +157,35 @@ fn add_path(args: &CheckArgs, path: &Path, inputs: &mut Inputs) -> Result<()> {
     };
     match kind {
         Kind::Dialect(DialectArg::Nginx) => add_file(args, path, inputs),
-        Kind::Dialect(other) => {
-            eprintln!(
-                "proxylint: {}: the {} dialect is not supported yet",
-                path.display(),
-                dialect_name(other)
-            );
-            inputs.unusable = true;
-        }
-        Kind::Template => {
-            eprintln!(
-                "proxylint: {}: this is a template (it holds `{{{{` or `{{%`), not a configuration; \
-                 check the rendered file instead",
-                path.display()
-            );
-            inputs.unusable = true;
-        }
-        Kind::Other => {
-            eprintln!(
-                "proxylint: {}: cannot tell which server this file is for; name it with \
-                 `--dialect nginx`",
-                path.display()
-            );
-            inputs.unusable = true;
-        }
+        other => not_checked(inputs, path, &why_not_checked(other)),
     }
     Ok(())
+}
+
+/// Why a file of this kind, named explicitly, is not checked.
+fn why_not_checked(kind: Kind) -> String {
+    match kind {
+        Kind::Dialect(dialect) => {
+            format!(
+                "not checked: the {} dialect is not supported yet",
+                dialect_name(dialect)
+            )
+        }
+        Kind::Template => "not checked: this is a template (it holds `{{` or `{%`), not a \
+                           configuration; check the rendered file instead"
+            .to_string(),
+        Kind::Other => "not checked: cannot tell which server this file is for; name it with \
+                        `--dialect nginx`"
+            .to_string(),
+    }
+}
+
+/// A named input that proxylint cannot check is a finding (PL000), not a silent skip, and
+/// makes the exit code 2.
+fn not_checked(inputs: &mut Inputs, path: &Path, message: &str) {
+    let file = inputs.ws.sources.add(SourceFile::new(path, Vec::new()));
+    inputs.io_errors.push(io_error(file, message));
+    inputs.unusable = true;
 }
 
 /// The dialect of a file named on the command line: by name, else by content. A named
@@ -198,6 +204,11 @@ fn explicit_kind(path: &Path) -> Kind {
 }
 
 fn add_file(args: &CheckArgs, path: &Path, inputs: &mut Inputs) {
+    // The same file named twice (`conf.d/a.conf ./conf.d/a.conf .`) is read once.
+    let identity = std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
+    if !inputs.seen.insert(identity) {
+        return;
+    }
     match read_regular_file(path) {
         Ok(text) => {
             if args.verbose {
@@ -236,17 +247,7 @@ fn add_stdin(args: &CheckArgs, inputs: &mut Inputs) -> Result<()> {
                 .push(absolute(shown.parent().unwrap_or(Path::new("."))));
             inputs.ws.add_file(shown, text);
         }
-        Kind::Dialect(other) => {
-            eprintln!(
-                "proxylint: standard input: the {} dialect is not supported yet",
-                dialect_name(other)
-            );
-            inputs.unusable = true;
-        }
-        Kind::Template => {
-            eprintln!("proxylint: standard input is a template, not a configuration");
-            inputs.unusable = true;
-        }
+        other => not_checked(inputs, &shown, &why_not_checked(other)),
     }
     Ok(())
 }

@@ -224,7 +224,14 @@ fn a_file_whose_dialect_cannot_be_told_is_reported() {
     );
     let out = run(&["check", notes.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--dialect nginx"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("--dialect nginx"), "{stdout}");
+    assert!(
+        !stdout.contains("no issues"),
+        "never a silent \"no issues\": {stdout}"
+    );
+    let (report, _) = check_json(&[notes.to_str().unwrap()]);
+    assert_eq!(codes(&report), ["PL000"]);
     let forced = run(&["check", "--dialect", "nginx", notes.to_str().unwrap()]);
     assert_eq!(
         forced.status.code(),
@@ -243,7 +250,7 @@ fn dialects_not_built_yet_are_said_when_named() {
     );
     let out = run(&["check", caddy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not supported yet"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not supported yet"));
     // In a walk the same file is skipped, with a note under -v.
     write(dir.path(), "site.conf", CLEAN);
     let walked = run(&["check", "-v", dir.path().to_str().unwrap()]);
@@ -384,4 +391,111 @@ fn deep_nesting_is_a_clear_error() {
         .collect();
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("nest deeper than 200"));
+}
+
+/// Regression: a symbolic link inside the checked tree that points outside it was followed,
+/// and the linked file's lines were printed in findings.
+#[test]
+fn links_out_of_the_tree_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = write(
+        outside.path(),
+        "secret.txt",
+        "root:hash-that-must-not-print:0:0\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("linked.conf")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("ext")).unwrap();
+    let main = write(
+        dir.path(),
+        "nginx.conf",
+        "events {}\nhttp {\n    include linked.conf;\n    include ext/secret.txt;\n    include ext/*.txt;\n}\n",
+    );
+    for format in ["human", "concise", "json"] {
+        let out = run(&["check", "--format", format, main.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("must-not-print"), "{format}: {stdout}");
+        assert_eq!(out.status.code(), Some(0), "{format}: {stdout}");
+    }
+    let (report, _) = check_json(&[main.to_str().unwrap()]);
+    let infos = findings(&report)
+        .into_iter()
+        .filter(|f| f.0 == "PL002" && f.3 == "info")
+        .count();
+    assert_eq!(infos, 3, "each include says it was not read");
+}
+
+/// Regression: `**` was expanded recursively (and matched the main file itself); nginx's
+/// glob(3) reads it as `*`.
+#[test]
+fn double_star_is_a_single_star() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sub/a.conf", "server { listen 80; }\n");
+    write(
+        dir.path(),
+        "sub/deeper/b.conf",
+        "garbage without semicolon\n",
+    );
+    let main = write(
+        dir.path(),
+        "nginx.conf",
+        "events {}\nhttp {\n    include \"**/*.conf\";\n}\n",
+    );
+    let (report, code) = check_json(&[main.to_str().unwrap()]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["files"], 2);
+}
+
+/// Regression: a walked directory whose only configs were binary or UTF-16 said "no issues".
+#[test]
+fn unreadable_content_in_a_walk_is_a_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = "\u{feff}events {}\n"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    std::fs::write(dir.path().join("nginx.conf"), utf16).unwrap();
+    std::fs::create_dir(dir.path().join("sites-enabled")).unwrap();
+    std::fs::write(
+        dir.path().join("sites-enabled/app"),
+        b"\x7fELF\x00\x01binary",
+    )
+    .unwrap();
+    let (report, code) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report), ["PL001", "PL001"], "{report}");
+}
+
+/// Regression: the same file named under two spellings was reported twice.
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "site.conf", PLAIN_PROXY);
+    let dotted = dir.path().join(".").join("site.conf");
+    let (report, _) = check_json(&[
+        path.to_str().unwrap(),
+        dotted.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(codes(&report).iter().filter(|c| *c == "PL102").count(), 1);
+}
+
+/// Control characters from a configuration never reach the terminal raw.
+#[test]
+fn control_characters_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "evil.conf", "http {\n    x\u{1b}[2J;\n}\n");
+    for format in ["human", "concise"] {
+        let out = run(&[
+            "check",
+            "--color",
+            "never",
+            "--format",
+            format,
+            path.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains('\u{1b}'), "{format}: {stdout:?}");
+        assert!(stdout.contains("PL004"), "{format}: {stdout}");
+    }
 }

@@ -154,8 +154,49 @@ pub struct Route {
     /// Includes in this route or above it that were not read.
     pub unknown: Vec<Loc>,
     /// The compiled pattern of a regex route; `None` if the pattern is not a regex or uses
-    /// syntax the matcher cannot run (PCRE-only features), in which case matches are unknown.
-    pub regex: Option<regex::Regex>,
+    /// syntax neither matcher can run, in which case matches are unknown.
+    pub regex: Option<Pattern>,
+    /// For a location with `limit_except` that does not list POST: the access policy in
+    /// force for POST requests (gRPC calls are POSTs).
+    pub post_access: Option<Access>,
+}
+
+/// A compiled regex location: Rust's `regex` where it can, `fancy-regex` for PCRE's
+/// look-around and back-references.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    Plain(regex::Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+impl Pattern {
+    pub fn compile(pattern: &str, case_insensitive: bool) -> Option<Pattern> {
+        let plain = regex::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .size_limit(1 << 20)
+            .build();
+        if let Ok(re) = plain {
+            return Some(Pattern::Plain(re));
+        }
+        let flagged = if case_insensitive {
+            format!("(?i){pattern}")
+        } else {
+            pattern.to_string()
+        };
+        fancy_regex::RegexBuilder::new(&flagged)
+            .backtrack_limit(100_000)
+            .build()
+            .ok()
+            .map(Pattern::Fancy)
+    }
+
+    /// `None` when the match could not be decided (a backtracking limit was hit).
+    pub fn is_match(&self, text: &str) -> Option<bool> {
+        match self {
+            Pattern::Plain(re) => Some(re.is_match(text)),
+            Pattern::Fancy(re) => re.is_match(text).ok(),
+        }
+    }
 }
 
 impl Route {
@@ -163,12 +204,17 @@ impl Route {
         matches!(self.kind, MatchKind::Regex { .. })
     }
 
+    /// The access policy a gRPC call (a POST) meets here.
+    pub fn grpc_access(&self) -> &Access {
+        self.post_access.as_ref().unwrap_or(&self.access)
+    }
+
     /// Whether the route's own pattern matches `path`; `None` when that cannot be known.
     pub fn matches(&self, path: &str) -> Option<bool> {
         match self.kind {
             MatchKind::Exact => Some(path == self.pattern),
             MatchKind::Prefix | MatchKind::PrefixNoRegex => Some(path.starts_with(&self.pattern)),
-            MatchKind::Regex { .. } => self.regex.as_ref().map(|re| re.is_match(path)),
+            MatchKind::Regex { .. } => self.regex.as_ref().and_then(|re| re.is_match(path)),
             MatchKind::Named => Some(false),
         }
     }
@@ -311,11 +357,26 @@ pub struct Access {
 }
 
 impl Access {
-    /// Something limits who may reach this level: a `deny`, `auth_basic` or `auth_request`.
+    /// Something limits who may reach this level: a `deny` that some request reaches
+    /// (not one after `allow all`), `auth_basic` or `auth_request`. Under `satisfy any`, an
+    /// `allow all` lets everyone in whatever else is configured.
     pub fn restricts(&self) -> bool {
-        self.ip_rules.iter().any(|r| !r.allow)
-            || self.auth_basic.is_some()
-            || self.auth_request.is_some()
+        let mut ip_denies = false;
+        let mut allows_everyone = false;
+        for rule in &self.ip_rules {
+            if rule.allow && rule.source == "all" {
+                allows_everyone = true;
+                break;
+            }
+            if !rule.allow {
+                ip_denies = true;
+                break;
+            }
+        }
+        if self.satisfy_any && allows_everyone {
+            return false;
+        }
+        ip_denies || self.auth_basic.is_some() || self.auth_request.is_some()
     }
 
     /// Where the restriction is written, for pointing at it.
@@ -411,7 +472,13 @@ impl Host {
                 .iter()
                 .any(|a| !a.conditional && matches!(a.kind, ActionKind::Return { .. }))
         };
-        if unconditional_return(&self.actions) {
+        // `return 301 …` or `return https://…` at host level; `return 200 "maintenance"`
+        // answers too, but such a host is still the service's host.
+        let host_redirects = self.actions.iter().any(|a| {
+            !a.conditional
+                && matches!(a.kind, ActionKind::Return { code } if code.is_none_or(|c| (300..400).contains(&c)))
+        });
+        if host_redirects {
             return true;
         }
         let forwards = self.routes.iter().any(|r| r.handler.is_some());

@@ -20,6 +20,7 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
 /// Scalar directives whose inherited value the model needs.
 const SCALARS: &[&str] = &[
     "http2",
+    "ssl",
     "proxy_http_version",
     "proxy_read_timeout",
     "proxy_send_timeout",
@@ -73,10 +74,10 @@ impl Inherited {
 
     fn seconds(&self, name: &str) -> Setting<u64> {
         match self.scalar(name) {
-            Some((value, loc)) => Setting::set(
-                crate::parse_nginx_time(value).unwrap_or(DEFAULT_TIMEOUT_SECS),
-                *loc,
-            ),
+            // A value nginx would refuse is not judged short or long: `u64::MAX`.
+            Some((value, loc)) => {
+                Setting::set(crate::parse_nginx_time(value).unwrap_or(u64::MAX), *loc)
+            }
             None => Setting::default_value(DEFAULT_TIMEOUT_SECS),
         }
     }
@@ -142,7 +143,7 @@ struct Lowering<'w> {
     model: Model,
     /// Compiled regex locations by pattern: configurations repeat the same few patterns
     /// (`\.php$`) in many servers, and a compiled regex is large.
-    regexes: HashMap<(String, bool), Option<regex::Regex>>,
+    regexes: HashMap<(String, bool), Option<crate::Pattern>>,
 }
 
 impl<'w> Lowering<'w> {
@@ -260,6 +261,12 @@ impl<'w> Lowering<'w> {
                 host.listeners.push(self.listener(node));
             }
         }
+        // The old `ssl on;` turns TLS on for every listener of the server.
+        if level.scalar("ssl").is_some_and(|(v, _)| v == "on") {
+            for listener in &mut host.listeners {
+                listener.tls = true;
+            }
+        }
         if host.listeners.is_empty() && !partial {
             host.listeners.push(Listener {
                 address: None,
@@ -335,10 +342,11 @@ impl<'w> Lowering<'w> {
             MatchKind::Regex { case_insensitive } => self
                 .regexes
                 .entry((pattern.clone(), case_insensitive))
-                .or_insert_with(|| compile_regex(&pattern, case_insensitive))
+                .or_insert_with(|| crate::Pattern::compile(&pattern, case_insensitive))
                 .clone(),
             _ => None,
         };
+        let post_access = self.post_access(&children, &level);
         let mut handlers = handlers;
         let handler = handlers.pop();
         let id = host.routes.len();
@@ -359,6 +367,7 @@ impl<'w> Lowering<'w> {
                 .collect(),
             unknown: level.unknown.clone(),
             regex,
+            post_access,
         });
         let nested: Vec<&Node> = children
             .iter()
@@ -370,6 +379,18 @@ impl<'w> Lowering<'w> {
             host.routes[id].children.push(child_id);
         }
         id
+    }
+
+    /// `limit_except GET { deny all; }` applies its block to every method it does not list:
+    /// when POST is not listed, the block's access rules are what a gRPC call meets.
+    fn post_access(&self, children: &[&Node], level: &Inherited) -> Option<Access> {
+        let block = children.iter().find(|n| {
+            self.is(n, "limit_except")
+                && !self.args(n).iter().any(|m| m.eq_ignore_ascii_case("POST"))
+        })?;
+        let mut inner = level.clone();
+        self.apply_level(&mut inner, &block.directives());
+        Some(inner.access())
     }
 
     /// `return` and `rewrite` at this level, including inside its `if` blocks.
@@ -476,7 +497,7 @@ impl<'w> Lowering<'w> {
             "memcached_pass" => HandlerKind::Memcached,
             _ => return None,
         };
-        let target = self.args(node).into_iter().next().unwrap_or_default();
+        let target = self.args(node).into_iter().next()?;
         let parsed = parse_target(&target);
         let scheme = parsed.scheme.clone();
         let (prefix, protocol, tls) = match kind {
@@ -562,16 +583,6 @@ fn parse_location(args: &[String]) -> (MatchKind, String, usize) {
         (MatchKind::Prefix, name.as_str())
     };
     (kind, pattern.to_string(), 0)
-}
-
-/// Compiles a PCRE pattern with Rust's regex engine; `None` where PCRE-only syntax
-/// (look-around, back-references) makes the result unknowable here.
-fn compile_regex(pattern: &str, case_insensitive: bool) -> Option<regex::Regex> {
-    regex::RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(1 << 20)
-        .build()
-        .ok()
 }
 
 /// `listen`'s address: `443`, `*:443`, `127.0.0.1:8443`, `[::]:443`, `localhost`,

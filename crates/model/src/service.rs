@@ -89,9 +89,6 @@ pub fn probe_path(prefix: &str) -> String {
     format!("{}/x", prefix.trim_end_matches('/'))
 }
 
-/// A path no service route should take, to tell specific routes from general ones.
-const CONTROL_PATH: &str = "/proxylint-control-path/x";
-
 /// How a route relates to a declared gRPC path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Relation {
@@ -108,18 +105,17 @@ fn relation(host: &Host, route: RouteId, prefix: &str) -> Relation {
     match r.kind {
         MatchKind::Named => Relation::None,
         MatchKind::Regex { .. } => {
-            let (Some(probe_hit), Some(control_hit)) = (r.matches(&probe), r.matches(CONTROL_PATH))
-            else {
+            // Only a regex that names the path is meant for it; one that merely happens to
+            // match it (`~ Service`, `~* /s`) is a general route that may shadow it.
+            let written = r.pattern.replace('\\', "").to_ascii_lowercase();
+            let mentions = written.contains(prefix.trim_matches('/').to_ascii_lowercase().as_str());
+            if !mentions {
                 return Relation::None;
-            };
-            let mentions = r
-                .pattern
-                .to_ascii_lowercase()
-                .contains(prefix.trim_matches('/').to_ascii_lowercase().as_str());
-            match (probe_hit, control_hit) {
-                (true, false) => Relation::Specific,
-                (false, _) if mentions => Relation::NearMiss,
-                _ => Relation::None,
+            }
+            match r.matches(&probe) {
+                Some(true) => Relation::Specific,
+                Some(false) => Relation::NearMiss,
+                None => Relation::None,
             }
         }
         MatchKind::Exact | MatchKind::Prefix | MatchKind::PrefixNoRegex => {
@@ -214,11 +210,23 @@ pub fn fronting(model: &Model, services: &[Service]) -> Vec<Fronting> {
     let mut found: Vec<Fronting> = Vec::new();
     for (service_index, service) in services.iter().enumerate() {
         let mut hosts: Vec<(HostId, Reason)> = Vec::new();
+        // nginx prefers an exact server name to a wildcard: where a declared host has a
+        // server of its own, wildcard servers never serve it.
+        let exact: Vec<&String> = service
+            .hosts
+            .iter()
+            .filter(|h| {
+                model
+                    .hosts
+                    .iter()
+                    .any(|host| host.names.iter().any(|(n, _)| n.eq_ignore_ascii_case(h)))
+            })
+            .collect();
         for (host_id, host) in model.hosts.iter().enumerate() {
-            if host.redirect_only() {
+            if !can_front(host) {
                 continue;
             }
-            if let Some(reason) = direct_reason(model, host, service) {
+            if let Some(reason) = direct_reason(model, host, service, &exact) {
                 hosts.push((host_id, reason));
             }
         }
@@ -228,7 +236,7 @@ pub fn fronting(model: &Model, services: &[Service]) -> Vec<Fronting> {
             .flat_map(|&(h, _)| backends_of(&model.hosts[h]))
             .collect();
         for (host_id, host) in model.hosts.iter().enumerate() {
-            if host.redirect_only() || hosts.iter().any(|&(h, _)| h == host_id) {
+            if !can_front(host) || hosts.iter().any(|&(h, _)| h == host_id) {
                 continue;
             }
             if let Some(shared) = backends_of(host).into_iter().find(|b| backends.contains(b)) {
@@ -245,6 +253,18 @@ pub fn fronting(model: &Model, services: &[Service]) -> Vec<Fronting> {
     found
 }
 
+/// A host that only redirects, or forwards nothing anywhere (static files, `return`), is
+/// not a proxy in front of anything, whatever its name. One with includes that were not
+/// read may forward in them, and still counts.
+fn can_front(host: &Host) -> bool {
+    if host.redirect_only() {
+        return false;
+    }
+    let forwards = host.routes.iter().any(|r| r.handler.is_some());
+    let unknown = !host.unknown.is_empty() || host.routes.iter().any(|r| !r.unknown.is_empty());
+    forwards || unknown
+}
+
 fn backends_of(host: &Host) -> Vec<String> {
     host.routes
         .iter()
@@ -254,9 +274,21 @@ fn backends_of(host: &Host) -> Vec<String> {
         .collect()
 }
 
-fn direct_reason(model: &Model, host: &Host, service: &Service) -> Option<Reason> {
+fn direct_reason(
+    model: &Model,
+    host: &Host,
+    service: &Service,
+    exact: &[&String],
+) -> Option<Reason> {
     for (name, _) in &host.names {
-        if service.hosts.iter().any(|h| name_matches(name, h)) {
+        let matches = |declared: &String| {
+            if exact.contains(&declared) {
+                name.eq_ignore_ascii_case(declared)
+            } else {
+                name_matches(name, declared)
+            }
+        };
+        if service.hosts.iter().any(matches) {
             return Some(Reason::Name(name.clone()));
         }
     }

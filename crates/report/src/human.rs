@@ -13,14 +13,24 @@ use miette::{
 use proxylint_rules::{rule_url, Diagnostic, Label, Severity};
 use proxylint_syntax::{FileId, SourceMap};
 
-use crate::{HumanOptions, Summary};
+use crate::{printable, HumanOptions, Summary};
 
-/// A file's text made safe for display: each invalid UTF-8 byte becomes `?`, so byte
-/// offsets stay the same.
+/// A file's text made safe for display with the byte offsets unchanged: each invalid
+/// UTF-8 byte and each control character becomes `?` (one per byte), and a lone CR, which
+/// ends a line for proxylint but not for the snippet renderer, becomes LF.
 fn display_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        let valid = chunk.valid();
+        let mut chars = valid.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '\r' if chars.peek().map(|&(_, n)| n) != Some('\n') => out.push('\n'),
+                '\t' | '\n' | '\r' => out.push(c),
+                c if c.is_control() => out.extend(std::iter::repeat_n('?', c.len_utf8())),
+                c => out.push(c),
+            }
+        }
         out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
     }
     out
@@ -135,7 +145,7 @@ fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
     let mut labels = Vec::new();
     if len > 0 {
         labels.push(LabeledSpan::new_primary_with_span(
-            d.primary.message.clone(),
+            d.primary.message.as_deref().map(printable),
             span_of(&d.primary, len),
         ));
     }
@@ -170,10 +180,10 @@ fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
         });
     }
     Report {
-        message: d.message.clone(),
+        message: printable(&d.message),
         code: Some(format!("{}[{}]", d.code, d.rule_name())),
         severity: severity(d.severity),
-        help: d.help.clone(),
+        help: d.help.as_deref().map(printable),
         url: Some(rule_url(d.code)),
         source,
         labels,
@@ -228,5 +238,18 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_text;
+
+    #[test]
+    fn display_text_keeps_offsets() {
+        let raw = b"a\x1b[2J\rb\r\nc\xff\xc2\x85d";
+        let shown = display_text(raw);
+        assert_eq!(shown.len(), raw.len());
+        assert_eq!(shown, "a?[2J\nb\r\nc???d");
     }
 }

@@ -97,7 +97,7 @@ fn concise(sources: &SourceMap, diagnostics: &[Diagnostic], out: &mut dyn Write)
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            sources.path(d.primary.file).display(),
+            printable(&sources.path(d.primary.file).display().to_string()),
             at.line,
             at.column,
             d.severity.as_str(),
@@ -110,5 +110,23 @@ fn concise(sources: &SourceMap, diagnostics: &[Diagnostic], out: &mut dyn Write)
 
 /// Messages never span lines in line-oriented formats.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    printable(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Text from a configuration (a directive name, a path) may hold control characters; shown
+/// raw they would drive the terminal or forge extra lines for a problem matcher. They are
+/// written as escapes (`\u{1b}`).
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

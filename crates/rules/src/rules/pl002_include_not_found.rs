@@ -46,7 +46,7 @@ impl Rule for IncludeNotFound {
                     .help(format!(
                         "relative paths resolve against `{}`, the directory of the main file; \
                          map absolute prefixes with `--prefix FROM=TO`",
-                        cx.entry.base.display()
+                        shown_dir(&cx.entry.base)
                     )),
                 ),
                 IncludeTarget::Outside(path) => out.push(
@@ -79,5 +79,14 @@ impl Rule for IncludeNotFound {
                 _ => {}
             }
         }
+    }
+}
+
+/// A directory for messages: the current directory shows as `.`, not as nothing.
+fn shown_dir(dir: &std::path::Path) -> String {
+    if dir.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        dir.display().to_string()
     }
 }

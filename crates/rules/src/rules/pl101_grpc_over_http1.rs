@@ -66,6 +66,51 @@ impl Rule for GrpcOverHttp1 {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        self.check_served_routes(cx, out);
+        self.check_method_routes(cx, out);
+    }
+}
+
+impl GrpcOverHttp1 {
+    /// Locations for single methods under the gRPC path (`location = /SignService/Sign`)
+    /// win over the path's own location for those calls.
+    fn check_method_routes(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        for site in &cx.grpc {
+            let host = &cx.model.hosts[site.host];
+            let served = match site.routing {
+                proxylint_model::service::GrpcRouting::Served(r) => Some(r),
+                _ => None,
+            };
+            for (route_id, route) in host.routes.iter().enumerate() {
+                let inside = !route.is_regex()
+                    && route.kind != proxylint_model::MatchKind::Named
+                    && route.pattern.len() > site.path.len()
+                    && route.pattern.starts_with(&site.path);
+                let Some(forward) = route.handler.as_ref() else {
+                    continue;
+                };
+                if !inside || Some(route_id) == served || forward.kind != HandlerKind::Proxy {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(forward.loc),
+                        format!(
+                            "gRPC calls to `{}` are forwarded with `proxy_pass`, which speaks {} to \
+                             the backend; gRPC needs HTTP/2",
+                            route.pattern,
+                            forward.protocol.name()
+                        ),
+                    )
+                    .help("use `grpc_pass` here too, or remove this location so the gRPC location serves the call")
+                    .related(Label::with(route.loc, format!("{} takes these calls", route_name(route)))),
+                );
+            }
+        }
+    }
+
+    fn check_served_routes(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
             let route = &cx.model.hosts[site.host].routes[route_id];
             let Some(forward) = route.handler.as_ref() else {

@@ -1,6 +1,6 @@
 //! PL201 http2-disabled: the gRPC host's listener does not offer HTTP/2.
 
-use proxylint_model::{Host, HostId, Model};
+use proxylint_model::{HostId, Model};
 
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
@@ -57,33 +57,53 @@ static META: RuleMeta = RuleMeta {
     options: "`--nginx-version` decides which fix the help suggests.",
 };
 
-/// Whether a host offers HTTP/2 by its own configuration.
-pub(super) fn offers_http2(host: &Host) -> bool {
-    host.http2.as_ref().is_some_and(|s| s.value)
-        || host
-            .listeners
-            .iter()
-            .any(|l| l.tls && l.http2_param.is_some())
+/// How one TLS listener of a host comes to offer HTTP/2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Http2Source {
+    /// `http2 on;` for the server, or `http2` on this `listen`.
+    Own,
+    /// Another server's `listen … http2` on the same address and port (index of that host
+    /// and of its listener).
+    Shared(HostId, usize),
+    None,
 }
 
-/// Another host whose `listen … http2` on a shared socket turns HTTP/2 on for this one.
-pub(super) fn shared_http2(model: &Model, host_id: HostId) -> Option<(HostId, usize)> {
+/// Where each TLS listener of `host_id` gets HTTP/2 from, in listener order.
+pub(super) fn http2_sources(model: &Model, host_id: HostId) -> Vec<(usize, Http2Source)> {
     let host = &model.hosts[host_id];
-    for listener in host.listeners.iter().filter(|l| l.tls) {
-        for (other_id, other) in model.hosts.iter().enumerate() {
-            if other_id == host_id {
-                continue;
+    let server_on = host.http2.as_ref().is_some_and(|s| s.value);
+    host.listeners
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.tls)
+        .map(|(i, listener)| {
+            if server_on || listener.http2_param.is_some() {
+                return (i, Http2Source::Own);
             }
-            if let Some(i) = other
-                .listeners
+            let shared = model
+                .hosts
                 .iter()
-                .position(|o| o.http2_param.is_some() && o.socket() == listener.socket())
-            {
-                return Some((other_id, i));
-            }
-        }
-    }
-    None
+                .enumerate()
+                .find_map(|(other_id, other)| {
+                    if other_id == host_id {
+                        return None;
+                    }
+                    other
+                        .listeners
+                        .iter()
+                        .position(|o| o.http2_param.is_some() && o.socket() == listener.socket())
+                        .map(|j| Http2Source::Shared(other_id, j))
+                });
+            (i, shared.unwrap_or(Http2Source::None))
+        })
+        .collect()
+}
+
+fn first_without_http2(model: &Model, host_id: HostId) -> Option<usize> {
+    http2_sources(model, host_id)
+        .into_iter()
+        .find(|(_, source)| *source == Http2Source::None)
+        .map(|(i, _)| i)
 }
 
 impl Rule for Http2Disabled {
@@ -105,12 +125,10 @@ impl Rule for Http2Disabled {
             {
                 continue;
             }
-            let Some(listener) = host.listeners.iter().find(|l| l.tls) else {
+            let Some(index) = first_without_http2(cx.model, host_id) else {
                 continue;
             };
-            if offers_http2(host) || shared_http2(cx.model, host_id).is_some() {
-                continue;
-            }
+            let listener = &host.listeners[index];
             let old = cx
                 .settings
                 .nginx_version

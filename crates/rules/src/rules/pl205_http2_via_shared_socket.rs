@@ -1,6 +1,6 @@
 //! PL205 http2-via-shared-socket: HTTP/2 only through another server's `listen … http2`.
 
-use super::pl201_http2_disabled::{offers_http2, shared_http2};
+use super::pl201_http2_disabled::{http2_sources, Http2Source};
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
 use crate::engine::NginxContext;
@@ -77,20 +77,20 @@ impl Rule for Http2ViaSharedSocket {
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) || host.partial || offers_http2(host) {
+            if !cx.is_fronting(host_id) || host.partial {
                 continue;
             }
-            let Some((other, index)) = shared_http2(cx.model, host_id) else {
+            let shared = http2_sources(cx.model, host_id)
+                .into_iter()
+                .find_map(|(i, source)| match source {
+                    Http2Source::Shared(other, j) => Some((i, other, j)),
+                    _ => None,
+                });
+            let Some((own_index, other, index)) = shared else {
                 continue;
             };
             let other_listener = &cx.model.hosts[other].listeners[index];
-            let Some(own) = host
-                .listeners
-                .iter()
-                .find(|l| l.socket() == other_listener.socket())
-            else {
-                continue;
-            };
+            let own = &host.listeners[own_index];
             out.push(
                 Diagnostic::new(
                     META.code,

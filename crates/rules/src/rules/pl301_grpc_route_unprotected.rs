@@ -67,13 +67,32 @@ impl Rule for GrpcRouteUnprotected {
         for (site, route_id) in cx.grpc_routes() {
             let host = &cx.model.hosts[site.host];
             let route = &host.routes[route_id];
-            if cx.service(site).public || host.partial || route.access.restricts() {
+            if cx.service(site).public || host.partial || route.grpc_access().restricts() {
                 continue;
             }
             if !route.unknown.is_empty() {
                 continue;
             }
-            let Some(guarded) = host.routes.iter().find(|r| r.access.restricts()) else {
+            // Name the route people think of as "the site": the one that serves `/`, else
+            // the first guarded prefix location, else any guarded one.
+            let guarded_route = |r: &&proxylint_model::Route| r.access.restricts();
+            let by_root = host
+                .select("/")
+                .route
+                .map(|r| &host.routes[r])
+                .filter(guarded_route);
+            let Some(guarded) = by_root
+                .or_else(|| {
+                    host.routes.iter().filter(guarded_route).find(|r| {
+                        matches!(
+                            r.kind,
+                            proxylint_model::MatchKind::Prefix
+                                | proxylint_model::MatchKind::PrefixNoRegex
+                        )
+                    })
+                })
+                .or_else(|| host.routes.iter().find(guarded_route))
+            else {
                 continue;
             };
             let rules = guarded.access.locs();

@@ -71,10 +71,9 @@ impl Rule for ServicePubliclyReachable {
                 continue;
             }
             let restricted = host.access.restricts()
-                || host
-                    .routes
-                    .iter()
-                    .any(|r| r.access.restricts() || !r.unknown.is_empty());
+                || host.routes.iter().any(|r| {
+                    r.access.restricts() || r.grpc_access().restricts() || !r.unknown.is_empty()
+                });
             if restricted {
                 continue;
             }

@@ -69,6 +69,31 @@ impl Rule for AccessRulesBypassed {
             if !cx.is_fronting(host_id) {
                 continue;
             }
+            // A `return` at server level runs before any location is chosen, so it
+            // bypasses the access rules of every location.
+            if host.access.restricts() || host.routes.iter().any(|r| r.access.restricts()) {
+                // Redirects at server level (`if ($scheme = http) { return 301 … }`) send the
+                // client to a place where the rules apply; an answer with content does not.
+                let serves = |a: &&proxylint_model::Action| matches!(a.kind, proxylint_model::ActionKind::Return { code: Some(c) } if (200..300).contains(&c));
+                for action in host.actions.iter().filter(serves) {
+                    let rule = host.access.locs().first().copied().or_else(|| {
+                        host.routes
+                            .iter()
+                            .find_map(|r| r.access.locs().first().copied())
+                    });
+                    let mut d = Diagnostic::new(
+                        META.code,
+                        Label::at(action.loc),
+                        "this runs at server level, before any location's access rules, so it \
+                         answers clients they deny",
+                    )
+                    .help("nginx's rewrite phase comes before its access phase; limit it with an `if` on the client address, or move it into a location without protection needs");
+                    if let Some(rule) = rule {
+                        d = d.related(Label::with(rule, "access rules that never get to run"));
+                    }
+                    out.push(d);
+                }
+            }
             for route in &host.routes {
                 if !route.access.restricts() {
                     continue;

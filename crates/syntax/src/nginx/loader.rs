@@ -20,6 +20,30 @@ pub trait FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
     /// Paths matching a glob pattern, in byte order, as nginx's `glob(3)` sorts them.
     fn glob(&self, pattern: &str) -> Vec<PathBuf>;
+    /// Where a path really leads, symbolic links resolved; `None` if it does not exist or
+    /// the file system has no links.
+    fn real_path(&self, _path: &Path) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// Globbing as `glob(3)` does it for nginx: `*` never crosses `/` (so `**` is just `*`) and
+/// never matches a leading dot.
+pub const GLOB_OPTIONS: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: true,
+};
+
+/// `glob(3)` knows no recursive `**`.
+fn collapse_stars(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        if !(c == '*' && out.ends_with('*')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The file system of the machine. Reading refuses anything that is not a regular file, so a
@@ -32,7 +56,7 @@ impl FileSystem for RealFileSystem {
     }
 
     fn glob(&self, pattern: &str) -> Vec<PathBuf> {
-        let mut found: Vec<PathBuf> = glob::glob(pattern)
+        let mut found: Vec<PathBuf> = glob::glob_with(&collapse_stars(pattern), GLOB_OPTIONS)
             .map(|paths| {
                 paths
                     .filter_map(Result::ok)
@@ -46,6 +70,10 @@ impl FileSystem for RealFileSystem {
                 .cmp(b.as_os_str().as_encoded_bytes())
         });
         found
+    }
+
+    fn real_path(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
     }
 }
 
@@ -407,11 +435,11 @@ impl Workspace {
         // Files of an `nginx -T` dump answer for their recorded paths first.
         let is_glob = pattern.contains(['*', '?', '[']);
         if is_glob {
-            if let Ok(glob) = glob::Pattern::new(&absolute.to_string_lossy()) {
+            if let Ok(glob) = glob::Pattern::new(&collapse_stars(&absolute.to_string_lossy())) {
                 let mut virtual_hits: Vec<(&PathBuf, UnitId)> = self
                     .by_path
                     .iter()
-                    .filter(|(p, _)| glob.matches_path(p))
+                    .filter(|(p, _)| glob.matches_path_with(p, GLOB_OPTIONS))
                     .map(|(p, &u)| (p, u))
                     .collect();
                 if !virtual_hits.is_empty() {
@@ -425,12 +453,16 @@ impl Workspace {
             return IncludeTarget::Units(vec![unit]);
         }
         let mapped = map_prefix(&absolute, &options.prefixes);
-        let checked = normalize(&std::path::absolute(&mapped).unwrap_or_else(|_| mapped.clone()));
-        if !options.allow_outside && !options.roots.iter().any(|r| checked.starts_with(r)) {
+        if !self.inside(&mapped, fs, options) {
             return IncludeTarget::Outside(mapped);
         }
         if is_glob {
             let paths = fs.glob(&mapped.to_string_lossy());
+            // A match that is a link to a file outside the tree is not read, nor are the
+            // others of the same include: one finding says so.
+            if let Some(outside) = paths.iter().find(|p| !self.inside(p, fs, options)) {
+                return IncludeTarget::Outside(outside.clone());
+            }
             let units = paths
                 .into_iter()
                 .filter_map(|p| self.load(&p, fs).ok())
@@ -444,6 +476,26 @@ impl Workspace {
             }
             Err(error) => IncludeTarget::Unreadable(mapped, error.to_string()),
         }
+    }
+
+    /// Whether a path lies in the checked tree, both as written and, for a path that
+    /// exists, once symbolic links are resolved: a link in the repository must not make the
+    /// linter read (and print) a file elsewhere on the machine.
+    fn inside(&self, path: &Path, fs: &dyn FileSystem, options: &LoadOptions) -> bool {
+        if options.allow_outside {
+            return true;
+        }
+        let lexical = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+        if !options.roots.iter().any(|r| lexical.starts_with(r)) {
+            return false;
+        }
+        let Some(real) = fs.real_path(path) else {
+            return true;
+        };
+        options.roots.iter().any(|r| {
+            let real_root = fs.real_path(r).unwrap_or_else(|| r.clone());
+            real.starts_with(&real_root)
+        })
     }
 
     /// The unit for a file on disk, reading and parsing it the first time.
@@ -573,8 +625,14 @@ pub fn normalize(path: &Path) -> PathBuf {
         match part {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                let at_start = matches!(
+                    out.components().next_back(),
+                    None | Some(Component::ParentDir)
+                );
+                if at_start {
                     out.push("..");
+                } else if !matches!(out.components().next_back(), Some(Component::RootDir)) {
+                    out.pop();
                 }
             }
             other => out.push(other.as_os_str()),
@@ -767,6 +825,19 @@ mod tests {
         let (ws, entries) = load(&fs, &["/r/site.conf", "/r/snippets/acl.conf"]);
         assert_eq!(entries.len(), 1);
         assert_eq!(ws.units[entries[0].unit].path, Path::new("/r/site.conf"));
+    }
+
+    #[test]
+    fn normalize_keeps_leading_parent_directories() {
+        assert_eq!(normalize(Path::new("../../a/./b")), Path::new("../../a/b"));
+        assert_eq!(normalize(Path::new("x/../../y")), Path::new("../y"));
+        assert_eq!(normalize(Path::new("/../etc")), Path::new("/etc"));
+        assert_eq!(normalize(Path::new("a/b/../c")), Path::new("a/c"));
+    }
+
+    #[test]
+    fn stars_collapse_as_in_glob3() {
+        assert_eq!(collapse_stars("**/*.conf"), "*/*.conf");
     }
 
     #[test]
