@@ -1,7 +1,7 @@
 //! Runs the rules over a loaded configuration.
 
 use proxylint_model::service::{self, Fronting, GrpcRouting, Service};
-use proxylint_model::{HostId, Loc, Model, RouteId};
+use proxylint_model::{Forward, Host, HostId, Loc, Model, Route, RouteId};
 use proxylint_syntax::nginx::{Entry, Node, Workspace};
 use proxylint_syntax::FileId;
 
@@ -48,6 +48,25 @@ pub struct NginxContext<'a> {
 impl<'a> NginxContext<'a> {
     pub fn is_fronting(&self, host: HostId) -> bool {
         self.fronting.iter().any(|f| f.host == host)
+    }
+
+    /// The hosts that front a declared service, each once, in order.
+    pub fn fronting_hosts(&self) -> impl Iterator<Item = (HostId, &'a Host)> + '_ {
+        let model: &'a Model = self.model;
+        model
+            .hosts
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| self.is_fronting(*id))
+    }
+
+    /// Every forward of the hosts that front a declared service, with its route.
+    pub fn fronting_forwards(&self) -> impl Iterator<Item = (&'a Route, &'a Forward)> + '_ {
+        self.fronting_hosts().flat_map(|(_, host)| {
+            host.routes
+                .iter()
+                .filter_map(|route| route.handler.as_ref().map(|f| (route, f)))
+        })
     }
 
     /// The services `host` fronts.

@@ -67,10 +67,7 @@ impl Rule for ProxyDirectiveInGrpcRoute {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
-                continue;
-            }
+        for (_, host) in cx.fronting_hosts() {
             for route in &host.routes {
                 let Some(grpc) = route
                     .handler

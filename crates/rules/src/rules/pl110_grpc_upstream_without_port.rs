@@ -67,38 +67,29 @@ impl Rule for GrpcUpstreamWithoutPort {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
+        for (_, f) in cx.fronting_forwards() {
+            if f.kind != HandlerKind::Grpc {
                 continue;
             }
-            for route in &host.routes {
-                let Some(f) = route
-                    .handler
-                    .as_ref()
-                    .filter(|f| f.kind == HandlerKind::Grpc)
-                else {
-                    continue;
-                };
-                let authority = f.target.split_once("://").map(|(_, rest)| rest);
-                let Some(authority) = authority else {
-                    continue;
-                };
-                let authority = authority.split('/').next().unwrap_or_default();
-                if !f.host_is_variable || authority.contains(':') {
-                    continue;
-                }
-                out.push(
-                    Diagnostic::new(
-                        META.code,
-                        Label::at(f.loc),
-                        format!(
-                            "`grpc_pass {}` names its host through a variable and gives no port",
-                            f.target
-                        ),
-                    )
-                    .help(format!("add the port: `grpc_pass {}:443;`", f.target)),
-                );
+            let authority = f.target.split_once("://").map(|(_, rest)| rest);
+            let Some(authority) = authority else {
+                continue;
+            };
+            let authority = authority.split('/').next().unwrap_or_default();
+            if !f.host_is_variable || authority.contains(':') {
+                continue;
             }
+            out.push(
+                Diagnostic::new(
+                    META.code,
+                    Label::at(f.loc),
+                    format!(
+                        "`grpc_pass {}` names its host through a variable and gives no port",
+                        f.target
+                    ),
+                )
+                .help(format!("add the port: `grpc_pass {}:443;`", f.target)),
+            );
         }
     }
 }

@@ -65,10 +65,7 @@ impl Rule for AccessRulesBypassed {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
-                continue;
-            }
+        for (_, host) in cx.fronting_hosts() {
             // A `return` at server level runs before any location is chosen, so it
             // bypasses the access rules of every location.
             if host.access.restricts() || host.routes.iter().any(|r| r.access.restricts()) {

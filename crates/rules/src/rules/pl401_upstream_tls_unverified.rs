@@ -62,34 +62,29 @@ impl Rule for UpstreamTlsUnverified {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
+        for (_, f) in cx.fronting_forwards() {
+            if !f.tls || f.verify.value {
                 continue;
             }
-            for route in &host.routes {
-                let Some(f) = route.handler.as_ref().filter(|f| f.tls && !f.verify.value) else {
-                    continue;
-                };
-                let prefix = f.kind.directive().trim_end_matches("_pass");
-                let (loc, how) = match f.verify.loc {
-                    Some(loc) => (loc, "is switched off"),
-                    None => (f.loc, "is off by default"),
-                };
-                out.push(
-                    Diagnostic::new(
-                        META.code,
-                        Label::at(loc),
-                        format!(
-                            "backend certificate of `{}` is not verified: `{prefix}_ssl_verify` {how}",
-                            f.target
-                        ),
-                    )
-                    .help(format!(
-                        "fine when the backend's certificate cannot match its name; otherwise set \
-                         `{prefix}_ssl_verify on;` with `{prefix}_ssl_trusted_certificate`"
-                    )),
-                );
-            }
+            let prefix = f.kind.directive().trim_end_matches("_pass");
+            let (loc, how) = match f.verify.loc {
+                Some(loc) => (loc, "is switched off"),
+                None => (f.loc, "is off by default"),
+            };
+            out.push(
+                Diagnostic::new(
+                    META.code,
+                    Label::at(loc),
+                    format!(
+                        "backend certificate of `{}` is not verified: `{prefix}_ssl_verify` {how}",
+                        f.target
+                    ),
+                )
+                .help(format!(
+                    "fine when the backend's certificate cannot match its name; otherwise set \
+                     `{prefix}_ssl_verify on;` with `{prefix}_ssl_trusted_certificate`"
+                )),
+            );
         }
     }
 }

@@ -69,10 +69,7 @@ impl Rule for ForwardedHeadersMissing {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
-                continue;
-            }
+        for (_, host) in cx.fronting_hosts() {
             let Some(route_id) = host.select("/").route else {
                 continue;
             };

@@ -65,43 +65,35 @@ impl Rule for UpstreamTlsNameMissing {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
-        for (host_id, host) in cx.model.hosts.iter().enumerate() {
-            if !cx.is_fronting(host_id) {
+        for (_, f) in cx.fronting_forwards() {
+            if !f.tls || !f.verify.value || f.ssl_name.is_some() || f.host_is_variable {
                 continue;
             }
-            for route in &host.routes {
-                let Some(f) = route.handler.as_ref() else {
-                    continue;
-                };
-                if !f.tls || !f.verify.value || f.ssl_name.is_some() || f.host_is_variable {
-                    continue;
-                }
-                let Some(name) = f.host.as_deref() else {
-                    continue;
-                };
-                let unmatched = if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
-                    "an IP address"
-                } else if f.upstream.is_some() {
-                    "the name of an `upstream` block"
-                } else {
-                    continue;
-                };
-                let prefix = f.kind.directive().trim_end_matches("_pass");
-                out.push(
-                    Diagnostic::new(
-                        META.code,
-                        Label::at(f.loc),
-                        format!(
-                            "the backend certificate is verified against `{name}`, {unmatched}, \
-                             which no certificate names"
-                        ),
-                    )
-                    .help(format!(
-                        "set `{prefix}_ssl_name <name in the certificate>;` and \
-                         `{prefix}_ssl_server_name on;`"
-                    )),
-                );
-            }
+            let Some(name) = f.host.as_deref() else {
+                continue;
+            };
+            let unmatched = if name.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+                "an IP address"
+            } else if f.upstream.is_some() {
+                "the name of an `upstream` block"
+            } else {
+                continue;
+            };
+            let prefix = f.kind.directive().trim_end_matches("_pass");
+            out.push(
+                Diagnostic::new(
+                    META.code,
+                    Label::at(f.loc),
+                    format!(
+                        "the backend certificate is verified against `{name}`, {unmatched}, \
+                         which no certificate names"
+                    ),
+                )
+                .help(format!(
+                    "set `{prefix}_ssl_name <name in the certificate>;` and \
+                     `{prefix}_ssl_server_name on;`"
+                )),
+            );
         }
     }
 }
