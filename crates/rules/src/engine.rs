@@ -105,8 +105,10 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
     for rule in crate::all() {
         rule.check_workspace(ws, &mut out);
     }
+    let (mut suppressions, invalid) = crate::suppress::collect(ws);
     for entry in entries {
         let nodes = ws.expand(entry);
+        crate::suppress::cover(&nodes, &mut suppressions);
         let model = proxylint_model::nginx::lower(ws, entry);
         let fronting = service::fronting(&model, &settings.services);
         let grpc = grpc_sites(&model, &fronting, &settings.services);
@@ -123,6 +125,9 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
             rule.check_nginx(&cx, &mut out);
         }
     }
+    sort_and_dedup(&mut out);
+    let mut out = crate::suppress::apply(out, suppressions);
+    out.extend(invalid);
     sort_and_dedup(&mut out);
     out
 }

@@ -10,6 +10,7 @@ mod diagnostic;
 mod docs;
 mod engine;
 pub mod rules;
+mod suppress;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use docs::rule_page;

@@ -12,6 +12,8 @@ mod pl003_include_cycle;
 mod pl004_unknown_directive;
 mod pl005_directive_wrong_context;
 mod pl006_unquoted_brace_in_argument;
+mod pl007_unused_suppression;
+mod pl008_invalid_suppression;
 mod pl101_grpc_over_http1;
 mod pl102_grpc_route_missing;
 mod pl103_grpc_route_shadowed;
@@ -96,6 +98,8 @@ static RULES: &[&dyn Rule] = &[
     &pl004_unknown_directive::UnknownDirective,
     &pl005_directive_wrong_context::DirectiveWrongContext,
     &pl006_unquoted_brace_in_argument::UnquotedBraceInArgument,
+    &pl007_unused_suppression::UnusedSuppression,
+    &pl008_invalid_suppression::InvalidSuppression,
     &pl101_grpc_over_http1::GrpcOverHttp1,
     &pl102_grpc_route_missing::GrpcRouteMissing,
     &pl103_grpc_route_shadowed::GrpcRouteShadowed,

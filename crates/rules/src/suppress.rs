@@ -1,0 +1,267 @@
+//! Inline suppressions: `# proxylint: ignore[PL105] reason` on the line before a directive or
+//! block (or trailing on its line) silences those codes for it and everything inside it,
+//! included files too; `# proxylint: ignore-file[PL105] reason` before the first directive
+//! silences them for the whole file. A reason is required. Suppressions that silence nothing
+//! are PL007; malformed ones (no reason, an unknown code) are PL008 and silence nothing.
+
+use proxylint_model::Loc;
+use proxylint_syntax::nginx::{Directive, Node, Workspace};
+use proxylint_syntax::{FileId, Span};
+
+use crate::{Diagnostic, Label};
+
+/// One well-formed suppression comment.
+#[derive(Debug)]
+pub struct Suppression {
+    file: FileId,
+    comment: Span,
+    codes: Vec<&'static str>,
+    /// The directive it applies to: its name's offset and whole span; `None` for a file-wide
+    /// suppression.
+    target: Option<(u32, Span)>,
+    /// Places it covers, besides its own directive: what that directive includes.
+    covered: Vec<(FileId, Span)>,
+    used: Vec<&'static str>,
+}
+
+/// What a comment says, if it speaks to proxylint.
+enum Parsed {
+    Ignore {
+        codes: Vec<&'static str>,
+        file_wide: bool,
+    },
+    Invalid(String),
+    Other,
+}
+
+fn parse_comment(text: &str) -> Parsed {
+    let body = text.trim_start_matches('#').trim();
+    let Some(rest) = body.strip_prefix("proxylint:") else {
+        return Parsed::Other;
+    };
+    let rest = rest.trim();
+    let (file_wide, rest) = if let Some(r) = rest.strip_prefix("ignore-file[") {
+        (true, r)
+    } else if let Some(r) = rest.strip_prefix("ignore[") {
+        (false, r)
+    } else if rest.starts_with("grpc-service") {
+        return Parsed::Other;
+    } else {
+        return Parsed::Invalid(format!(
+            "unknown proxylint comment `{}`: write `proxylint: ignore[CODE] reason`",
+            rest.split_whitespace().next().unwrap_or_default()
+        ));
+    };
+    let Some((list, reason)) = rest.split_once(']') else {
+        return Parsed::Invalid("the list of codes is not closed with `]`".to_string());
+    };
+    let mut codes = Vec::new();
+    for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        match crate::by_code(word) {
+            Some(rule) => codes.push(rule.meta().code),
+            None => return Parsed::Invalid(format!("unknown rule `{word}` in a suppression")),
+        }
+    }
+    if codes.is_empty() {
+        return Parsed::Invalid("a suppression names no rule: `ignore[PL105] reason`".to_string());
+    }
+    if reason.trim().is_empty() {
+        return Parsed::Invalid(
+            "a suppression needs a reason after the codes, so the next reader knows why"
+                .to_string(),
+        );
+    }
+    Parsed::Ignore { codes, file_wide }
+}
+
+/// Every suppression comment of every file, and a PL008 finding for each malformed one.
+pub fn collect(ws: &Workspace) -> (Vec<Suppression>, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    let mut invalid = Vec::new();
+    for unit in &ws.units {
+        let src = &ws.sources.get(unit.file).text;
+        let directives = all_directives(&unit.parsed.directives);
+        let first_directive = directives.first().map(|d| d.name.span.start);
+        for comment in &unit.parsed.comments {
+            let text = String::from_utf8_lossy(&src[comment.span.range()]);
+            let at = Label::at(Loc::new(unit.file, comment.span));
+            match parse_comment(&text) {
+                Parsed::Other => {}
+                Parsed::Invalid(why) => invalid.push(Diagnostic::new("PL008", at, why)),
+                Parsed::Ignore {
+                    codes,
+                    file_wide: true,
+                } => {
+                    if first_directive.is_some_and(|d| d < comment.span.start) {
+                        invalid.push(Diagnostic::new(
+                            "PL008",
+                            at,
+                            "`ignore-file` must come before the file's first directive",
+                        ));
+                        continue;
+                    }
+                    found.push(Suppression {
+                        file: unit.file,
+                        comment: comment.span,
+                        codes,
+                        target: None,
+                        covered: vec![(unit.file, unit.range)],
+                        used: Vec::new(),
+                    });
+                }
+                Parsed::Ignore {
+                    codes,
+                    file_wide: false,
+                } => match target(src, &directives, comment.span) {
+                    Some(d) => found.push(Suppression {
+                        file: unit.file,
+                        comment: comment.span,
+                        codes,
+                        target: Some((d.name.span.start, d.span)),
+                        covered: vec![(unit.file, d.span)],
+                        used: Vec::new(),
+                    }),
+                    None => invalid.push(Diagnostic::new(
+                        "PL008",
+                        at,
+                        "this suppression applies to no directive: put it on the line before \
+                             one, or at the end of its line",
+                    )),
+                },
+            }
+        }
+    }
+    (found, invalid)
+}
+
+/// Every directive of a tree, in source order.
+fn all_directives(top: &[Directive]) -> Vec<&Directive> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Directive> = top.iter().rev().collect();
+    while let Some(d) = stack.pop() {
+        out.push(d);
+        stack.extend(d.children().iter().rev());
+    }
+    out
+}
+
+/// The directive a suppression comment speaks of: the last one that starts earlier on the
+/// comment's own line, else the next one after it with only blank lines and comments between.
+fn target<'d>(src: &[u8], directives: &[&'d Directive], comment: Span) -> Option<&'d Directive> {
+    let line_start = src[..comment.start as usize]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
+        .map_or(0, |p| p + 1) as u32;
+    let trailing = directives
+        .iter()
+        .filter(|d| d.name.span.start >= line_start && d.name.span.start < comment.start)
+        .last();
+    if let Some(d) = trailing {
+        return Some(d);
+    }
+    let next = directives
+        .iter()
+        .find(|d| d.name.span.start >= comment.end)?;
+    let between = &src[comment.end as usize..next.name.span.start as usize];
+    let only_comments = between.split(|&c| c == b'\n' || c == b'\r').all(|line| {
+        let line = line.trim_ascii();
+        line.is_empty() || line.starts_with(b"#")
+    });
+    only_comments.then_some(next)
+}
+
+/// Records, for one entry point, what each suppression's directive includes: findings in
+/// those files count as inside the directive.
+pub fn cover(nodes: &[Node], suppressions: &mut [Suppression]) {
+    for node in nodes {
+        let at = node.directive.name.span.start;
+        for s in suppressions.iter_mut() {
+            if s.file == node.file && s.target.is_some_and(|(start, _)| start == at) {
+                descendants(&node.children, &mut s.covered);
+            }
+        }
+        cover(&node.children, suppressions);
+    }
+}
+
+fn descendants(nodes: &[Node], out: &mut Vec<(FileId, Span)>) {
+    for node in nodes {
+        out.push((node.file, node.directive.span));
+        descendants(&node.children, out);
+    }
+}
+
+/// Drops suppressed findings and adds PL007 for suppressions that silenced nothing.
+pub fn apply(diagnostics: Vec<Diagnostic>, mut suppressions: Vec<Suppression>) -> Vec<Diagnostic> {
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let at = (d.primary.file, d.primary.span.start);
+        let silencer = suppressions.iter_mut().find(|s| {
+            s.codes.contains(&d.code)
+                && s.covered
+                    .iter()
+                    .any(|&(file, span)| file == at.0 && span.start <= at.1 && at.1 <= span.end)
+        });
+        match silencer {
+            Some(s) if d.code != "PL007" && d.code != "PL008" => s.used.push(d.code),
+            _ => kept.push(d),
+        }
+    }
+    for s in suppressions {
+        let unused: Vec<&str> = s
+            .codes
+            .iter()
+            .copied()
+            .filter(|c| !s.used.contains(c))
+            .collect();
+        if unused.is_empty() {
+            continue;
+        }
+        kept.push(
+            Diagnostic::new(
+                "PL007",
+                Label::at(Loc::new(s.file, s.comment)),
+                format!("this suppression of {} silences nothing", unused.join(", ")),
+            )
+            .help("remove it, or the codes that no longer fire"),
+        );
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_read() {
+        assert!(matches!(
+            parse_comment("# proxylint: ignore[PL105, grpc-over-http1] long calls are short here"),
+            Parsed::Ignore { ref codes, file_wide: false } if codes == &["PL105", "PL101"]
+        ));
+        assert!(matches!(
+            parse_comment("# proxylint: ignore[PL105]"),
+            Parsed::Invalid(_)
+        ));
+        assert!(matches!(
+            parse_comment("# proxylint: ignore[PL999] x"),
+            Parsed::Invalid(_)
+        ));
+        assert!(matches!(
+            parse_comment("# proxylint: ignroe[PL105] x"),
+            Parsed::Invalid(_)
+        ));
+        assert!(matches!(
+            parse_comment("# proxylint: grpc-service"),
+            Parsed::Other
+        ));
+        assert!(matches!(parse_comment("# just a comment"), Parsed::Other));
+        assert!(matches!(
+            parse_comment("#proxylint: ignore-file[PL303] the firewall denies the rest"),
+            Parsed::Ignore {
+                file_wide: true,
+                ..
+            }
+        ));
+    }
+}
