@@ -154,8 +154,8 @@ fn target<'d>(src: &[u8], directives: &[&'d Directive], comment: Span) -> Option
         .map_or(0, |p| p + 1) as u32;
     let trailing = directives
         .iter()
-        .filter(|d| d.name.span.start >= line_start && d.name.span.start < comment.start)
-        .last();
+        .rev()
+        .find(|d| d.name.span.start >= line_start && d.name.span.start < comment.start);
     if let Some(d) = trailing {
         return Some(d);
     }
