@@ -14,6 +14,8 @@ pub struct Service {
     pub paths: Vec<String>,
     /// Host names it is served under.
     pub hosts: Vec<String>,
+    /// Backends (`host:port`) that serve it: a host forwarding to one fronts the service.
+    pub upstreams: Vec<String>,
     /// A word that, found in a host's names or upstream hosts, marks it as fronting the
     /// service (the built-in profile's `signotaur`).
     pub name_hint: Option<String>,
@@ -32,6 +34,7 @@ impl Service {
             name: "signing service".to_string(),
             paths: vec!["/SignService/".to_string()],
             hosts: Vec::new(),
+            upstreams: Vec::new(),
             name_hint: Some("signotaur".to_string()),
             backend_tls_only: true,
             min_timeout_secs: 300,
@@ -294,6 +297,19 @@ fn direct_reason(
     }
     if host.marked_service {
         return Some(Reason::Marked);
+    }
+    let declared: Vec<String> = service
+        .upstreams
+        .iter()
+        .map(|u| u.to_ascii_lowercase())
+        .collect();
+    let named = |backend: &String| {
+        declared.iter().any(|d| {
+            d == backend || (!d.contains(':') && backend.split(':').next() == Some(d.as_str()))
+        })
+    };
+    if let Some(backend) = backends_of(host).into_iter().find(named) {
+        return Some(Reason::SharedBackend(backend));
     }
     for prefix in &service.paths {
         let meant = (0..host.routes.len()).find(|&r| relation(host, r, prefix) != Relation::None);
