@@ -85,6 +85,8 @@ pub enum FormatArg {
     Human,
     Concise,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

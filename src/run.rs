@@ -77,6 +77,8 @@ fn check(args: CheckArgs) -> Result<u8> {
         FormatArg::Human => Format::Human,
         FormatArg::Concise => Format::Concise,
         FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
     };
     let human = HumanOptions {
         color: use_color(args.color),

@@ -1,19 +1,24 @@
 //! Renders diagnostics for people and machines: human (miette, with snippets), concise (one
-//! line per finding, for editors and problem matchers) and JSON (a versioned contract).
+//! line per finding, for editors and problem matchers), JSON (a versioned contract), SARIF
+//! 2.1.0 (code scanning) and GitHub Actions workflow commands (annotations).
 //!
 //! Lines and columns are computed here, once per file: 1-based, columns counting Unicode
 //! scalar values with each invalid byte and each tab counting one.
 
+mod github;
 mod human;
 mod json;
+mod sarif;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 use proxylint_rules::{Diagnostic, Severity};
 use proxylint_syntax::{FileId, LineCol, LineIndex, SourceMap};
 
 pub use json::{JsonDiagnostic, JsonPosition, JsonRelated, JsonReport, JsonSummary, JSON_VERSION};
+pub use sarif::{FINGERPRINT_KEY, SARIF_SCHEMA};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +26,10 @@ pub enum Format {
     Human,
     Concise,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…::message`).
+    Github,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -86,6 +95,8 @@ pub fn render(
         Format::Human => human::render(sources, diagnostics, summary, human, out),
         Format::Concise => concise(sources, diagnostics, out),
         Format::Json => json::render(sources, diagnostics, summary, out),
+        Format::Sarif => sarif::render(sources, diagnostics, out),
+        Format::Github => github::render(sources, diagnostics, out),
     }
 }
 
@@ -106,6 +117,15 @@ fn concise(sources: &SourceMap, diagnostics: &[Diagnostic], out: &mut dyn Write)
         )?;
     }
     Ok(())
+}
+
+/// `./sites/app.conf` → `sites/app.conf`. `proxylint check` walks `.` and names its files
+/// `./…`; GitHub matches annotations and code scanning alerts to repository paths, which
+/// have no `.` segments. `..` stays: dropping it would name another file.
+pub(crate) fn without_dot_segments(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// Messages never span lines in line-oriented formats.

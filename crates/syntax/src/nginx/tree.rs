@@ -25,7 +25,12 @@ impl Word {
     pub fn inner(&self) -> Span {
         match self.quote {
             Quote::None => self.span,
-            _ => Span::new(self.span.start + 1, self.span.end.saturating_sub(1)),
+            // A string cut short by an error may be a lone quote: never a reversed span.
+            _ => {
+                let start = (self.span.start + 1).min(self.span.end);
+                let end = self.span.end.saturating_sub(1).max(start);
+                Span::new(start, end)
+            }
         }
     }
 
