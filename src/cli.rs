@@ -24,9 +24,16 @@ pub enum Command {
         /// A rule code (`PL101`) or name (`grpc-over-http1`).
         rule: String,
     },
+    /// Print shell completions.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// Files and directories to check (directories are searched for proxy configurations);
     /// `-` reads one file from standard input. Defaults to the current directory.
@@ -36,9 +43,57 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
 
-    /// Exit with 1 when a finding of this severity or higher is reported.
-    #[arg(long, value_enum, default_value_t = LevelArg::Warning)]
-    pub fail_level: LevelArg,
+    /// Exit with 1 when a finding of this severity or higher is reported [default: warning,
+    /// or the configuration's `fail-level`].
+    #[arg(long, value_enum)]
+    pub fail_level: Option<LevelArg>,
+
+    /// Rules to run: codes (`PL101`), prefixes (`PL1`) or names; replaces the configuration's
+    /// `select` (repeatable, or comma-separated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Rules not to run, added to the configuration's `ignore` (repeatable, or
+    /// comma-separated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Read this configuration file instead of looking for `.proxylint.toml`.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Exit with 0 even when findings are reported (files that cannot be read still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Apply the configuration's `exclude` to files named on the command line too (as a
+    /// pre-commit hook names them).
+    #[arg(long)]
+    pub force_exclude: bool,
+
+    /// Skip named files of dialects proxylint does not read yet instead of failing.
+    #[arg(long)]
+    pub skip_unsupported: bool,
+
+    /// Print only the findings: no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Write a suppression comment, with a placeholder reason, above every current finding.
+    #[arg(long)]
+    pub add_ignore: bool,
 
     /// Read the named files as this dialect instead of guessing it.
     #[arg(long, value_enum)]

@@ -2,9 +2,14 @@
 //! report together. Exit codes: 0 clean, 1 findings at or above `--fail-level`, 2 a usage
 //! error or a file that could not be read.
 
+mod add_ignore;
 mod cli;
+mod config;
 mod discover;
+mod inputs;
+mod options;
 mod run;
+mod selection;
 
 use std::process::ExitCode;
 

@@ -1,17 +1,16 @@
-//! The commands: `check`, `rules` and `explain`.
+//! The commands: `check`, `rules`, `explain`, `completions` and `man`.
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
 
-use anyhow::{bail, Context as _, Result};
-use proxylint_model::service::Service;
+use anyhow::{Context as _, Result};
+use clap::CommandFactory;
 use proxylint_report::{render, Format, HumanOptions, Summary};
-use proxylint_rules::{check_nginx, io_error, Diagnostic, Settings, Severity};
-use proxylint_syntax::nginx::{read_regular_file, LoadOptions, RealFileSystem, Workspace};
-use proxylint_syntax::SourceFile;
+use proxylint_rules::{check_nginx, Diagnostic, Severity};
+use proxylint_syntax::nginx::{LoadOptions, RealFileSystem};
 
-use crate::cli::{CheckArgs, Cli, ColorArg, Command, DialectArg, FormatArg, LevelArg};
-use crate::discover::{self, Kind};
+use crate::cli::{CheckArgs, Cli, ColorArg, Command, FormatArg};
+use crate::inputs::Inputs;
+use crate::options::Options;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
@@ -21,44 +20,34 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "proxylint",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
     }
-}
-
-/// Everything gathered before the rules run.
-struct Inputs {
-    ws: Workspace,
-    roots: Vec<PathBuf>,
-    io_errors: Vec<Diagnostic>,
-    /// A path named on the command line could not be checked at all (exit 2).
-    unusable: bool,
-    /// Files already added, by their real path.
-    seen: std::collections::HashSet<PathBuf>,
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
-    let settings = settings(&args)?;
-    let prefixes = prefixes(&args.prefixes)?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let mut inputs = Inputs {
-        ws: Workspace::new(),
-        roots: Vec::new(),
-        io_errors: Vec::new(),
-        unusable: false,
-        seen: Default::default(),
-    };
-    for path in &paths {
-        add_path(&args, path, &mut inputs)?;
+    let options = Options::new(&args)?;
+    if args.verbose {
+        describe(&options);
     }
-    let options = LoadOptions {
-        prefixes,
+    let mut inputs = Inputs::gather(&args, &options)?;
+    let load = LoadOptions {
+        prefixes: options.prefixes.clone(),
         roots: inputs.roots.clone(),
         allow_outside: args.allow_outside,
     };
-    let entries = inputs.ws.resolve(&RealFileSystem, &options);
+    let entries = inputs.ws.resolve(&RealFileSystem, &load);
     if args.verbose {
         for entry in &entries {
             eprintln!(
@@ -67,50 +56,118 @@ fn check(args: CheckArgs) -> Result<u8> {
             );
         }
     }
-    let mut diagnostics = check_nginx(&inputs.ws, &entries, &settings);
+    let mut diagnostics = check_nginx(&inputs.ws, &entries, &options.settings);
     diagnostics.append(&mut inputs.io_errors);
     proxylint_rules::sort_and_dedup(&mut diagnostics);
-    let unreadable = diagnostics.iter().any(|d| d.code == "PL000");
-    let files = inputs.ws.sources.len() - count_placeholders(&diagnostics);
-    let summary = Summary::new(files, &diagnostics);
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Concise => Format::Concise,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Github => Format::Github,
-    };
-    let human = HumanOptions {
-        color: use_color(args.color),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let written = render(
-        format,
-        &inputs.ws.sources,
-        &diagnostics,
-        summary,
-        human,
-        &mut stdout,
-    )
-    .and_then(|()| stdout.flush());
-    // A reader that stops early (`| head`) is not an error of the check.
-    if let Err(error) = written {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(error.into());
-        }
+    let mut diagnostics = options.selection.apply(diagnostics, &inputs.ws.sources);
+    if let Some(named) = &inputs.report_only {
+        diagnostics.retain(|d| named.contains(&d.primary.file));
     }
-    let fail_level = match args.fail_level {
-        LevelArg::Info => Severity::Info,
-        LevelArg::Warning => Severity::Warning,
-        LevelArg::Error => Severity::Error,
-    };
+    let unreadable = diagnostics.iter().any(|d| d.code == "PL000");
+    if args.add_ignore {
+        let (comments, files) = crate::add_ignore::add_ignores(&inputs.ws, &diagnostics)?;
+        eprintln!("proxylint: added {comments} suppressions in {files} files; give each a reason");
+        return Ok(if unreadable || inputs.unusable { 2 } else { 0 });
+    }
+    let files = inputs.ws.sources.len() - count_placeholders(&diagnostics);
+    write_report(
+        &args,
+        &inputs,
+        &diagnostics,
+        Summary::new(files, &diagnostics),
+    )?;
+    let failing = diagnostics.iter().any(|d| d.severity >= options.fail_level);
     Ok(if unreadable || inputs.unusable {
         2
-    } else if diagnostics.iter().any(|d| d.severity >= fail_level) {
+    } else if failing && !args.exit_zero {
         1
     } else {
         0
     })
+}
+
+/// `-v`: the configuration and the rules in force.
+fn describe(options: &Options) {
+    match options.config_files.first() {
+        Some(first) => eprintln!("proxylint: configuration {}", first.display()),
+        None => eprintln!("proxylint: no configuration file"),
+    }
+    for extended in options.config_files.iter().skip(1) {
+        eprintln!("proxylint:   extends {}", extended.display());
+    }
+    eprintln!(
+        "proxylint: rules {}",
+        options.selection.enabled_codes().join(" ")
+    );
+    for service in &options.settings.services {
+        eprintln!(
+            "proxylint: service {} at {}",
+            service.name,
+            service.paths.join(" ")
+        );
+    }
+}
+
+fn write_report(
+    args: &CheckArgs,
+    inputs: &Inputs,
+    diagnostics: &[Diagnostic],
+    summary: Summary,
+) -> Result<()> {
+    let mut out: Box<dyn Write> = match &args.output_file {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let written = if args.statistics {
+        statistics(diagnostics, &mut out)
+    } else {
+        let format = match args.format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Concise => Format::Concise,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        };
+        let human = HumanOptions {
+            color: args.output_file.is_none() && use_color(args.color),
+            summary: !args.quiet,
+        };
+        render(
+            format,
+            &inputs.ws.sources,
+            diagnostics,
+            summary,
+            human,
+            &mut out,
+        )
+    };
+    // A reader that stops early (`| head`) is not an error of the check.
+    match written.and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
+/// `--statistics`: findings per rule, most first.
+fn statistics(diagnostics: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut counts: Vec<(usize, &str)> = Vec::new();
+    for d in diagnostics {
+        match counts.iter_mut().find(|(_, code)| *code == d.code) {
+            Some((n, _)) => *n += 1,
+            None => counts.push((1, d.code)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for (count, code) in counts {
+        let rule = proxylint_rules::by_code(code).map(|r| r.meta());
+        let name = rule.map_or("", |m| m.name);
+        let severity = rule.map_or(Severity::Error, |m| m.severity);
+        writeln!(out, "{count:>6}  {code}  {name:<34} {}", severity.as_str())?;
+    }
+    Ok(())
 }
 
 /// Files that could not be read are in the source map only to carry their path.
@@ -123,213 +180,6 @@ fn count_placeholders(diagnostics: &[Diagnostic]) -> usize {
     files.sort();
     files.dedup();
     files.len()
-}
-
-fn add_path(args: &CheckArgs, path: &Path, inputs: &mut Inputs) -> Result<()> {
-    if path == Path::new("-") {
-        return add_stdin(args, inputs);
-    }
-    if path.is_dir() {
-        inputs.roots.push(absolute(path));
-        let walk = discover::walk(path);
-        for (file, why) in walk.skipped {
-            if args.verbose {
-                eprintln!("proxylint: skipped {}: {why}", file.display());
-            }
-        }
-        for (file, kind) in walk.found {
-            match kind {
-                Kind::Dialect(DialectArg::Nginx) => add_file(args, &file, inputs),
-                Kind::Dialect(other) if args.verbose => eprintln!(
-                    "proxylint: skipped {}: the {} dialect is not supported yet",
-                    file.display(),
-                    dialect_name(other)
-                ),
-                _ => {}
-            }
-        }
-        return Ok(());
-    }
-    inputs
-        .roots
-        .push(absolute(path.parent().unwrap_or(Path::new("."))));
-    let kind = match args.dialect {
-        Some(dialect) => Kind::Dialect(dialect),
-        None => explicit_kind(path),
-    };
-    match kind {
-        Kind::Dialect(DialectArg::Nginx) => add_file(args, path, inputs),
-        other => not_checked(inputs, path, &why_not_checked(other)),
-    }
-    Ok(())
-}
-
-/// Why a file of this kind, named explicitly, is not checked.
-fn why_not_checked(kind: Kind) -> String {
-    match kind {
-        Kind::Dialect(dialect) => {
-            format!(
-                "not checked: the {} dialect is not supported yet",
-                dialect_name(dialect)
-            )
-        }
-        Kind::Template => "not checked: this is a template (it holds `{{` or `{%`), not a \
-                           configuration; check the rendered file instead"
-            .to_string(),
-        Kind::Other => "not checked: cannot tell which server this file is for; name it with \
-                        `--dialect nginx`"
-            .to_string(),
-    }
-}
-
-/// A named input that proxylint cannot check is a finding (PL000), not a silent skip, and
-/// makes the exit code 2.
-fn not_checked(inputs: &mut Inputs, path: &Path, message: &str) {
-    let file = inputs.ws.sources.add(SourceFile::new(path, Vec::new()));
-    inputs.io_errors.push(io_error(file, message));
-    inputs.unusable = true;
-}
-
-/// The dialect of a file named on the command line: by name, else by content. A named
-/// `*.conf` whose content shows no other dialect is read as nginx, so that a broken file
-/// gets its syntax errors rather than a shrug. A file that does not exist or cannot be read
-/// is handed to the loader, which reports it.
-fn explicit_kind(path: &Path) -> Kind {
-    match discover::classify(path) {
-        Kind::Other if discover::nginx_name(path) => Kind::Dialect(DialectArg::Nginx),
-        Kind::Other => match read_regular_file(path) {
-            Ok(bytes) => discover::content_kind(&bytes[..bytes.len().min(64 * 1024)]),
-            Err(_) => Kind::Dialect(DialectArg::Nginx),
-        },
-        kind => kind,
-    }
-}
-
-fn add_file(args: &CheckArgs, path: &Path, inputs: &mut Inputs) {
-    // The same file named twice (`conf.d/a.conf ./conf.d/a.conf .`) is read once.
-    let identity = std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
-    if !inputs.seen.insert(identity) {
-        return;
-    }
-    match read_regular_file(path) {
-        Ok(text) => {
-            if args.verbose {
-                eprintln!("proxylint: checking {}", path.display());
-            }
-            inputs.ws.add_file(path.to_path_buf(), text);
-        }
-        Err(error) => {
-            let file = inputs.ws.sources.add(SourceFile::new(path, Vec::new()));
-            inputs.io_errors.push(io_error(
-                file,
-                format!("cannot read `{}`: {error}", path.display()),
-            ));
-        }
-    }
-}
-
-fn add_stdin(args: &CheckArgs, inputs: &mut Inputs) -> Result<()> {
-    let mut text = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut text)
-        .context("reading standard input")?;
-    let shown = args
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("<stdin>"));
-    let kind = match args.dialect {
-        Some(d) => Kind::Dialect(d),
-        None => discover::content_kind(&text),
-    };
-    match kind {
-        Kind::Dialect(DialectArg::Nginx) | Kind::Other => {
-            inputs
-                .roots
-                .push(absolute(shown.parent().unwrap_or(Path::new("."))));
-            inputs.ws.add_file(shown, text);
-        }
-        other => not_checked(inputs, &shown, &why_not_checked(other)),
-    }
-    Ok(())
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        path
-    };
-    proxylint_syntax::nginx::normalize(
-        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-    )
-}
-
-fn dialect_name(dialect: DialectArg) -> &'static str {
-    match dialect {
-        DialectArg::Nginx => "nginx",
-        DialectArg::Caddy => "Caddy",
-        DialectArg::Apache => "Apache httpd",
-        DialectArg::Iis => "IIS",
-        DialectArg::Traefik => "Traefik",
-    }
-}
-
-fn settings(args: &CheckArgs) -> Result<Settings> {
-    let mut service = Service::signing_service();
-    if !args.grpc_paths.is_empty() {
-        service.name = "gRPC service".to_string();
-        service.name_hint = None;
-        service.paths = args
-            .grpc_paths
-            .iter()
-            .map(|p| normalize_grpc_path(p))
-            .collect::<Result<_>>()?;
-    }
-    service.hosts = args.grpc_hosts.clone();
-    let nginx_version = match &args.nginx_version {
-        None => None,
-        Some(text) => Some(parse_version(text)?),
-    };
-    Ok(Settings {
-        services: vec![service],
-        nginx_version,
-    })
-}
-
-/// `/Foo` and `/Foo/` both declare the prefix `/Foo/`.
-fn normalize_grpc_path(path: &str) -> Result<String> {
-    if !path.starts_with('/') {
-        bail!("--grpc-path must start with `/`: `{path}`");
-    }
-    Ok(format!("{}/", path.trim_end_matches('/')))
-}
-
-/// `1.25`, `1.25.1`, `1.25.1-debian` → a version.
-fn parse_version(text: &str) -> Result<semver::Version> {
-    let core: String = text
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let parts: Vec<&str> = core.split('.').filter(|p| !p.is_empty()).collect();
-    let padded = match parts.len() {
-        2 => format!("{}.{}.0", parts[0], parts[1]),
-        3 => parts.join("."),
-        _ => bail!("--nginx-version wants X.Y or X.Y.Z, not `{text}`"),
-    };
-    semver::Version::parse(&padded).with_context(|| format!("--nginx-version `{text}`"))
-}
-
-fn prefixes(specs: &[String]) -> Result<Vec<(PathBuf, PathBuf)>> {
-    specs
-        .iter()
-        .map(|spec| match spec.split_once('=') {
-            Some((from, to)) if !from.is_empty() && !to.is_empty() => {
-                Ok((PathBuf::from(from), absolute(Path::new(to))))
-            }
-            _ => bail!("--prefix wants FROM=TO, not `{spec}`"),
-        })
-        .collect()
 }
 
 fn use_color(choice: ColorArg) -> bool {

@@ -217,7 +217,10 @@ pub(crate) fn render(
             .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
     }
-    writeln!(out, "{}", summary_line(summary))
+    if options.summary {
+        writeln!(out, "{}", summary_line(summary))?;
+    }
+    Ok(())
 }
 
 fn summary_line(s: Summary) -> String {

@@ -80,6 +80,8 @@ impl<'a> Positions<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct HumanOptions {
     pub color: bool,
+    /// End with a summary line (`--quiet` turns it off).
+    pub summary: bool,
 }
 
 /// Writes `diagnostics` in `format`.
