@@ -99,6 +99,7 @@ impl Inputs {
                 eprintln!("proxylint: skipped {}: {why}", file.display());
             }
         }
+        let mut batch = Vec::new();
         for (file, kind) in walk.found {
             if options.excluded(&file) {
                 if args.verbose {
@@ -110,7 +111,11 @@ impl Inputs {
                 continue;
             }
             match kind {
-                Kind::Dialect(DialectArg::Nginx) => self.add_file(args, &file),
+                Kind::Dialect(DialectArg::Nginx) => {
+                    if let Some(text) = self.read(args, &file) {
+                        batch.push((file, text));
+                    }
+                }
                 Kind::Dialect(other) if args.verbose => eprintln!(
                     "proxylint: skipped {}: the {} dialect is not supported yet",
                     file.display(),
@@ -119,6 +124,7 @@ impl Inputs {
                 _ => {}
             }
         }
+        self.ws.add_files(batch);
     }
 
     /// Named files are checked in the context of the repository a configuration file marks:
@@ -147,17 +153,24 @@ impl Inputs {
     }
 
     fn add_file(&mut self, args: &CheckArgs, path: &Path) {
+        if let Some(text) = self.read(args, path) {
+            self.ws.add_file(path.to_path_buf(), text);
+        }
+    }
+
+    /// Reads a file not read before; a file that cannot be read becomes PL000.
+    fn read(&mut self, args: &CheckArgs, path: &Path) -> Option<Vec<u8>> {
         // The same file named twice (`conf.d/a.conf ./conf.d/a.conf .`) is read once.
         let identity = std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
         if !self.seen.insert(identity) {
-            return;
+            return None;
         }
         match read_regular_file(path) {
             Ok(text) => {
                 if args.verbose {
                     eprintln!("proxylint: checking {}", path.display());
                 }
-                self.ws.add_file(path.to_path_buf(), text);
+                Some(text)
             }
             Err(error) => {
                 let file = self.ws.sources.add(SourceFile::new(path, Vec::new()));
@@ -165,6 +178,7 @@ impl Inputs {
                     file,
                     format!("cannot read `{}`: {error}", path.display()),
                 ));
+                None
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::options::Options;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules => {
             list_rules()?;
             Ok(0)

@@ -106,24 +106,40 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
         rule.check_workspace(ws, &mut out);
     }
     let (mut suppressions, invalid) = crate::suppress::collect(ws);
-    for entry in entries {
-        let nodes = ws.expand(entry);
-        crate::suppress::cover(&nodes, &mut suppressions);
-        let model = proxylint_model::nginx::lower(ws, entry);
-        let fronting = service::fronting(&model, &settings.services);
-        let grpc = grpc_sites(&model, &fronting, &settings.services);
-        let cx = NginxContext {
-            ws,
-            entry,
-            nodes: &nodes,
-            model: &model,
-            settings,
-            fronting,
-            grpc,
-        };
-        for rule in crate::all() {
-            rule.check_nginx(&cx, &mut out);
-        }
+    // Entry points are independent: each is lowered and checked on its own core, and the
+    // findings are sorted afterwards, so the output does not depend on the scheduling.
+    use rayon::prelude::*;
+    let per_entry: Vec<(Vec<Diagnostic>, Vec<crate::suppress::Coverage>)> = entries
+        .par_iter()
+        .map(|entry| {
+            let nodes = ws.expand(entry);
+            let coverage = crate::suppress::coverage(&nodes, &suppressions);
+            let model = proxylint_model::nginx::lower(ws, entry);
+            let fronting = service::fronting(&model, &settings.services);
+            let grpc = grpc_sites(&model, &fronting, &settings.services);
+            let cx = NginxContext {
+                ws,
+                entry,
+                nodes: &nodes,
+                model: &model,
+                settings,
+                fronting,
+                grpc,
+            };
+            let found: Vec<Diagnostic> = crate::all()
+                .par_iter()
+                .flat_map_iter(|rule| {
+                    let mut out = Vec::new();
+                    rule.check_nginx(&cx, &mut out);
+                    out
+                })
+                .collect();
+            (found, coverage)
+        })
+        .collect();
+    for (found, coverage) in per_entry {
+        out.extend(found);
+        crate::suppress::add_coverage(&mut suppressions, coverage);
     }
     sort_and_dedup(&mut out);
     let mut out = crate::suppress::apply(out, suppressions);

@@ -4,6 +4,8 @@
 //! silences them for the whole file. A reason is required. Suppressions that silence nothing
 //! are PL007; malformed ones (no reason, an unknown code) are PL008 and silence nothing.
 
+use std::collections::HashMap;
+
 use proxylint_model::Loc;
 use proxylint_syntax::nginx::{Directive, Node, Workspace};
 use proxylint_syntax::{FileId, Span};
@@ -170,17 +172,46 @@ fn target<'d>(src: &[u8], directives: &[&'d Directive], comment: Span) -> Option
     only_comments.then_some(next)
 }
 
-/// Records, for one entry point, what each suppression's directive includes: findings in
-/// those files count as inside the directive.
-pub fn cover(nodes: &[Node], suppressions: &mut [Suppression]) {
+/// What one entry point adds to one suppression's coverage.
+pub type Coverage = (usize, Vec<(FileId, Span)>);
+
+/// For one entry point, what each suppression's directive includes: findings in those
+/// files count as inside the directive.
+pub fn coverage(nodes: &[Node], suppressions: &[Suppression]) -> Vec<Coverage> {
+    let mut targets: HashMap<(FileId, u32), Vec<usize>> = HashMap::new();
+    for (index, s) in suppressions.iter().enumerate() {
+        if let Some((start, _)) = s.target {
+            targets.entry((s.file, start)).or_default().push(index);
+        }
+    }
+    let mut out = Vec::new();
+    if !targets.is_empty() {
+        collect_coverage(nodes, &targets, &mut out);
+    }
+    out
+}
+
+fn collect_coverage(
+    nodes: &[Node],
+    targets: &HashMap<(FileId, u32), Vec<usize>>,
+    out: &mut Vec<Coverage>,
+) {
     for node in nodes {
-        let at = node.directive.name.span.start;
-        for s in suppressions.iter_mut() {
-            if s.file == node.file && s.target.is_some_and(|(start, _)| start == at) {
-                descendants(&node.children, &mut s.covered);
+        if let Some(indexes) = targets.get(&(node.file, node.directive.name.span.start)) {
+            let mut covered = Vec::new();
+            descendants(&node.children, &mut covered);
+            for &index in indexes {
+                out.push((index, covered.clone()));
             }
         }
-        cover(&node.children, suppressions);
+        collect_coverage(&node.children, targets, out);
+    }
+}
+
+/// Merges what [`coverage`] found into the suppressions.
+pub fn add_coverage(suppressions: &mut [Suppression], coverage: Vec<Coverage>) {
+    for (index, covered) in coverage {
+        suppressions[index].covered.extend(covered);
     }
 }
 

@@ -231,18 +231,34 @@ impl Workspace {
     /// Adds a file the user named or a walk found, splitting an `nginx -T` dump into its
     /// files. Returns the units it became.
     pub fn add_file(&mut self, path: PathBuf, text: Vec<u8>) -> Vec<UnitId> {
-        let parts = split_dump(&text);
-        let file = self.sources.add(SourceFile::new(path.clone(), text));
-        let units: Vec<UnitId> = match parts {
-            None => {
-                let len = self.sources.get(file).text.len();
-                vec![self.add_unit(file, normalize(&path), Span::from_range(0..len))]
-            }
-            Some(parts) => parts
-                .into_iter()
-                .map(|(unit_path, range)| self.add_unit(file, unit_path, range))
-                .collect(),
-        };
+        let parsed = parse_file(&path, &text);
+        self.add_parsed(path, text, parsed)
+    }
+
+    /// Adds many files, parsing them in parallel; units are numbered in the given order, so
+    /// everything after stays deterministic.
+    pub fn add_files(&mut self, files: Vec<(PathBuf, Vec<u8>)>) {
+        use rayon::prelude::*;
+        let parsed: Vec<Vec<(PathBuf, Span, ParsedFile)>> = files
+            .par_iter()
+            .map(|(path, text)| parse_file(path, text))
+            .collect();
+        for ((path, text), parts) in files.into_iter().zip(parsed) {
+            self.add_parsed(path, text, parts);
+        }
+    }
+
+    fn add_parsed(
+        &mut self,
+        path: PathBuf,
+        text: Vec<u8>,
+        parts: Vec<(PathBuf, Span, ParsedFile)>,
+    ) -> Vec<UnitId> {
+        let file = self.sources.add(SourceFile::new(path, text));
+        let units: Vec<UnitId> = parts
+            .into_iter()
+            .map(|(unit_path, range, parsed)| self.push_unit(file, unit_path, range, parsed))
+            .collect();
         self.given.extend(&units);
         units
     }
@@ -253,6 +269,16 @@ impl Workspace {
             range.start as usize,
             range.end as usize,
         );
+        self.push_unit(file, path, range, parsed)
+    }
+
+    fn push_unit(
+        &mut self,
+        file: FileId,
+        path: PathBuf,
+        range: Span,
+        parsed: ParsedFile,
+    ) -> UnitId {
         let id = self.units.len();
         self.units.push(Unit {
             file,
@@ -606,6 +632,24 @@ fn ancestors_within(dir: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
         current = parent;
     }
     out
+}
+
+/// Parses a file, or each file of an `nginx -T` dump, with the path each is known by.
+fn parse_file(path: &Path, text: &[u8]) -> Vec<(PathBuf, Span, ParsedFile)> {
+    match split_dump(text) {
+        None => vec![(
+            normalize(path),
+            Span::from_range(0..text.len()),
+            super::parse(text),
+        )],
+        Some(parts) => parts
+            .into_iter()
+            .map(|(unit_path, range)| {
+                let parsed = parse_range(text, range.start as usize, range.end as usize);
+                (unit_path, range, parsed)
+            })
+            .collect(),
+    }
 }
 
 /// Applies the first matching `FROM=TO` prefix mapping.
