@@ -26,10 +26,16 @@ fn corpus_dir() -> Option<PathBuf> {
 
 /// Files crossplane accepts but nginx itself rejects. Each was checked with Debian's nginx
 /// 1.22.1 (`nginx -t`); proxylint sides with nginx, and this test pins that it does.
-const NGINX_REJECTS: &[(&str, &str)] = &[(
-    "quote-behavior/nginx.conf",
-    "`\"left\"-quote`: nginx says unexpected \"-\" after a closing quote",
-)];
+const NGINX_REJECTS: &[(&str, &str)] = &[
+    (
+        "quote-behavior/nginx.conf",
+        "`\"left\"-quote`: nginx says unexpected \"-\" after a closing quote",
+    ),
+    (
+        "invalid-map/nginx.conf",
+        "a block inside `map`: nginx says unexpected \"{\"",
+    ),
+];
 
 #[test]
 fn crossplane_verdicts_agree() {

@@ -442,7 +442,15 @@ impl Host {
             for (id, route) in routes().filter(|(_, r)| r.is_regex()) {
                 match route.matches(path) {
                     Some(true) => {
-                        let (inner, _) = self.find(&route.children, path, certain);
+                        // Inside a regex location nginx searches only the nested regex
+                        // locations; nested prefix and `=` locations are never reached.
+                        let nested: Vec<RouteId> = route
+                            .children
+                            .iter()
+                            .copied()
+                            .filter(|&c| self.routes[c].is_regex())
+                            .collect();
+                        let (inner, _) = self.find(&nested, path, certain);
                         return (inner.or(Some(id)), true);
                     }
                     Some(false) => {}

@@ -145,3 +145,12 @@ fn listeners_and_http2() {
     assert_eq!(m.hosts[0].http2.as_ref().map(|s| s.value), Some(true));
     assert!(m.hosts[1].listeners[0].implicit);
 }
+
+/// Regression: prefix locations nested in a regex location were searched; nginx searches
+/// only the regex locations nested there (found by the differential test against nginx).
+#[test]
+fn prefix_locations_inside_a_regex_location_are_never_chosen() {
+    let m = model("http { server { location ~ /b { location /b/c { } location ~ \\.png$ { } } } }");
+    assert_eq!(pattern_for(&m, "/b/c").as_deref(), Some("/b"));
+    assert_eq!(pattern_for(&m, "/b/c.png").as_deref(), Some(r"\.png$"));
+}

@@ -401,6 +401,44 @@ impl<'a> Parser<'a> {
     }
 
     fn open_block(&mut self, mut words: Vec<Word>, open: Token) {
+        let opens_directives = directives::lookup(&words[0].value(self.src))
+            .is_some_and(|d| d.body == Body::Directives);
+        if opens_directives && self.stack.last().is_some_and(|f| f.table && !f.orphan) {
+            // `server {` inside `map { … }`: the table lost its `}`. Close it here, once,
+            // and read the rest of the file as written.
+            let table = self.stack.pop().expect("checked above");
+            let name = table.name.value(self.src).into_owned();
+            let next = words[0].value(self.src).into_owned();
+            self.errors.push(SyntaxError::parse(
+                table.open,
+                format!("this `{name}` block is never closed with `}}`: `{next}` below cannot be inside it"),
+            ));
+            let end = table.children.last().map_or(table.open.end, |c| c.span.end);
+            self.push(Directive {
+                span: Span::new(table.name.span.start, end),
+                name: table.name,
+                args: table.args,
+                block: Some(Block {
+                    open: table.open,
+                    close: None,
+                    children: table.children,
+                    raw: None,
+                }),
+            });
+            return self.open_block(words, open);
+        }
+        if let Some(table) = self.stack.last().filter(|f| f.table) {
+            // The rows of `map`, `types` and the like are `key value;`: nginx refuses a
+            // block among them.
+            let table_name = table.name.value(self.src).into_owned();
+            self.errors.push(SyntaxError::parse(
+                open.span,
+                format!("unexpected `{{` in a `{table_name}` block: its rows are `key value;`"),
+            ));
+            self.push_frame_orphan(open.span);
+            let _ = words;
+            return;
+        }
         let name_text = words[0].value(self.src).into_owned();
         let spec = directives::lookup(&name_text);
         if !self.in_table() {
@@ -697,4 +735,41 @@ fn long_bracket(s: &[u8]) -> Option<usize> {
         .position(|w| w == closing.as_slice())
         .map(|p| 2 + level + p + closing.len())
         .or(Some(s.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text.as_bytes())
+            .errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
+    }
+
+    /// Regression: a block among the rows of a `map` was accepted; nginx refuses it.
+    #[test]
+    fn a_block_inside_a_map_is_an_error() {
+        let found = errors("http { map $uri $m { default 0; /a { } } }");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("`map` block"));
+    }
+
+    /// A `map` that lost its `}` is reported once, at the map, not at every block after it.
+    #[test]
+    fn a_map_without_its_closing_brace_is_one_error() {
+        let found = errors("http {\n    map $a $b {\n        default 0;\n    server {\n        listen 80;\n    }\n}\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("never closed"), "{found:?}");
+    }
+
+    #[test]
+    fn missing_semicolon_before_a_directive_on_the_next_line() {
+        let parsed = parse(b"server {\n    listen 80\n    server_name a;\n}\n");
+        assert_eq!(parsed.errors.len(), 1);
+        assert_eq!(parsed.errors[0].span.start, 22);
+        assert_eq!(parsed.directives[0].children().len(), 2);
+    }
 }
