@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode, SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
 };
 
 use proxylint_rules::{rule_url, Diagnostic, Label, Severity};
@@ -36,7 +37,106 @@ fn display_text(bytes: &[u8]) -> String {
     out
 }
 
-type Source = Arc<NamedSource<String>>;
+type Source = Arc<Snippet>;
+
+/// A file's text for snippets. Lines longer than [`WINDOW`] bytes are cut to a window around
+/// the flagged span, so that findings on a 10 MB one-line file do not print the line each.
+struct Snippet {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+/// How many bytes of a long line a snippet shows on each side of the span.
+const WINDOW: usize = 160;
+
+impl Snippet {
+    fn new(name: String, text: String) -> Snippet {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Snippet {
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// 0-based line and column (in characters) of a byte offset.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let column = self.text[self.line_starts[line]..offset].chars().count();
+        (line, column)
+    }
+
+    fn floor(&self, mut at: usize) -> usize {
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    }
+
+    fn ceil(&self, mut at: usize) -> usize {
+        while !self.text.is_char_boundary(at) {
+            at += 1;
+        }
+        at
+    }
+}
+
+impl SourceCode for Snippet {
+    /// The lines around `span`, computed from the line table (no scan from the start of
+    /// the file per finding); a long line is cut to a window around the span.
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let offset = span.offset().min(self.text.len());
+        let end_offset = (offset + span.len()).min(self.text.len());
+        if span.offset() > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let last_line = self
+            .line_starts
+            .partition_point(|&s| s <= end_offset.max(offset))
+            - 1;
+        let from_line = first_line.saturating_sub(before);
+        let to_line = (last_line + after).min(self.line_starts.len() - 1);
+        // With no context, miette wants the text from the span's own start (for the header's
+        // line and column); with context, whole lines.
+        let mut start = if before == 0 && after == 0 {
+            offset
+        } else {
+            self.line_starts[from_line]
+        };
+        let mut end = self
+            .line_starts
+            .get(to_line + 1)
+            .map_or(self.text.len(), |&next| next.saturating_sub(1))
+            .max(end_offset);
+        if end - start > 4 * WINDOW {
+            start = self.floor(offset.saturating_sub(WINDOW).max(start));
+            end = self.ceil((end_offset + WINDOW).min(end));
+        }
+        let (line, column) = self.position(start);
+        let data = &self.text.as_bytes()[start..end];
+        let count = data.iter().filter(|&&b| b == b'\n').count();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            SourceSpan::new(start.into(), data.len()),
+            line,
+            column,
+            count,
+        )))
+    }
+}
 
 struct Sources<'a> {
     map: &'a SourceMap,
@@ -50,8 +150,8 @@ impl Sources<'_> {
             .entry(file)
             .or_insert_with(|| {
                 let f = map.get(file);
-                Arc::new(NamedSource::new(
-                    f.path.display().to_string(),
+                Arc::new(Snippet::new(
+                    printable(&f.path.display().to_string()),
                     display_text(&f.text),
                 ))
             })
@@ -141,7 +241,7 @@ fn severity(s: Severity) -> miette::Severity {
 
 fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
     let source = sources.get(d.primary.file);
-    let len = source.inner().len();
+    let len = source.len();
     let mut labels = Vec::new();
     if len > 0 {
         labels.push(LabeledSpan::new_primary_with_span(
@@ -161,7 +261,7 @@ fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
             continue;
         }
         let other = sources.get(label.file);
-        let other_len = other.inner().len();
+        let other_len = other.len();
         related.push(Report {
             message: label
                 .message

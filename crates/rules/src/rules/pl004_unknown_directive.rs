@@ -42,6 +42,10 @@ impl Rule for UnknownDirective {
             }
         });
         let lists_modules = !loaded.is_empty();
+        // One suggestion search per distinct name: a typo copied into every server is
+        // looked up once.
+        let mut suggestions: std::collections::HashMap<String, Option<&'static str>> =
+            std::collections::HashMap::new();
         walk_contexts(cx, |node, _| {
             if node.is_include() {
                 return;
@@ -56,7 +60,10 @@ impl Rule for UnknownDirective {
                 None => {
                     let mut d =
                         Diagnostic::new(META.code, label, format!("unknown directive `{name}`"));
-                    if let Some(close) = closest(&name) {
+                    let close = *suggestions
+                        .entry(name.to_string())
+                        .or_insert_with(|| closest(&name));
+                    if let Some(close) = close {
                         d = d.help(format!("did you mean `{close}`?"));
                     }
                     out.push(d);
@@ -98,10 +105,20 @@ fn module_stem(path: &str) -> String {
     file.strip_suffix(".so").unwrap_or(file).to_string()
 }
 
-/// The known directive closest to `name`, within two edits.
+/// The longest known directive name, and then some: anything longer has no neighbour
+/// within two edits.
+const LONGEST_NAME: usize = 64;
+
+/// The known directive closest to `name`, within two edits. Names whose lengths differ by
+/// more than two cannot be that close and are not compared.
 fn closest(name: &str) -> Option<&'static str> {
+    let length = name.chars().count();
+    if length > LONGEST_NAME {
+        return None;
+    }
     directives::all()
         .iter()
+        .filter(|d| d.name.len().abs_diff(length) <= 2)
         .map(|d| (edit_distance(name, d.name), d.name))
         .filter(|&(distance, _)| distance <= 2)
         .min()
