@@ -17,8 +17,9 @@ use proxylint_syntax::{FileId, SourceMap};
 use crate::{printable, HumanOptions, Summary};
 
 /// A file's text made safe for display with the byte offsets unchanged: each invalid
-/// UTF-8 byte and each control character becomes `?` (one per byte), and a lone CR, which
-/// ends a line for proxylint but not for the snippet renderer, becomes LF.
+/// UTF-8 byte and each control character becomes `?` (one per byte), a lone CR, which ends
+/// a line for proxylint but not for the snippet renderer, becomes LF, and the CR of a CRLF
+/// becomes a space.
 fn display_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
@@ -27,7 +28,9 @@ fn display_text(bytes: &[u8]) -> String {
         while let Some((_, c)) = chars.next() {
             match c {
                 '\r' if chars.peek().map(|&(_, n)| n) != Some('\n') => out.push('\n'),
-                '\t' | '\n' | '\r' => out.push(c),
+                // The CR of a CRLF would reach the terminal raw: a space keeps the offsets.
+                '\r' => out.push(' '),
+                '\t' | '\n' => out.push(c),
                 c if c.is_control() => out.extend(std::iter::repeat_n('?', c.len_utf8())),
                 c => out.push(c),
             }
@@ -353,6 +356,6 @@ mod tests {
         let raw = b"a\x1b[2J\rb\r\nc\xff\xc2\x85d";
         let shown = display_text(raw);
         assert_eq!(shown.len(), raw.len());
-        assert_eq!(shown, "a?[2J\nb\r\nc???d");
+        assert_eq!(shown, "a?[2J\nb \nc???d");
     }
 }

@@ -16,6 +16,9 @@ use crate::{Span, SyntaxError, SyntaxErrorKind};
 /// configurations stay below ten, and the cap keeps every later tree walk off the stack's edge.
 pub const MAX_DEPTH: usize = 200;
 
+/// How many syntax errors one file reports at most.
+pub const MAX_ERRORS: usize = 50;
+
 /// Parses a whole file.
 pub fn parse(src: &[u8]) -> ParsedFile {
     parse_range(src, 0, src.len())
@@ -653,6 +656,17 @@ impl<'a> Parser<'a> {
         let mut errors = std::mem::take(&mut self.lexer.errors);
         errors.append(&mut self.errors);
         errors.sort_by_key(|e| (e.span.start, e.span.end));
+        if errors.len() > MAX_ERRORS {
+            // nginx stops at the first error; past a few dozen, more are noise that costs
+            // time to render. Say how many were left out, where the first of them is.
+            let left_out = errors.len() - MAX_ERRORS;
+            let at = errors[MAX_ERRORS].span;
+            errors.truncate(MAX_ERRORS);
+            errors.push(SyntaxError::parse(
+                at,
+                format!("{left_out} more syntax errors in this file are not shown; fix the ones above first"),
+            ));
+        }
         ParsedFile {
             directives: self.root,
             comments: self.comments,
