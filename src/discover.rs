@@ -55,7 +55,11 @@ pub fn walk(dir: &Path) -> Walk {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        // A link to a file counts as that file (Debian's `sites-enabled/` holds links);
+        // links to directories are not followed, so a walk cannot loop.
+        let is_file = entry.file_type().is_file()
+            || (entry.path_is_symlink() && entry.path().metadata().is_ok_and(|m| m.is_file()));
+        if !is_file {
             continue;
         }
         let path = entry.path().to_path_buf();
@@ -147,6 +151,11 @@ fn sniff(path: &Path) -> Kind {
 
 /// The dialect a file's content shows.
 pub fn content_kind(head: &[u8]) -> Kind {
+    // A file saved as UTF-16 is judged by what it says; the parser then reports the encoding.
+    if let Some(units) = utf16_units(head) {
+        let decoded = String::from_utf16_lossy(&units);
+        return content_kind(decoded.as_bytes());
+    }
     let text = String::from_utf8_lossy(head);
     if text.contains("{{") || text.contains("{%") {
         return Kind::Template;
@@ -180,4 +189,24 @@ pub fn content_kind(head: &[u8]) -> Kind {
     } else {
         Kind::Other
     }
+}
+
+/// The code units of a UTF-16 text with a byte order mark.
+fn utf16_units(bytes: &[u8]) -> Option<Vec<u16>> {
+    let little = bytes.starts_with(b"\xFF\xFE");
+    if !little && !bytes.starts_with(b"\xFE\xFF") {
+        return None;
+    }
+    Some(
+        bytes[2..]
+            .chunks_exact(2)
+            .map(|pair| {
+                if little {
+                    u16::from_le_bytes([pair[0], pair[1]])
+                } else {
+                    u16::from_be_bytes([pair[0], pair[1]])
+                }
+            })
+            .collect(),
+    )
 }

@@ -56,13 +56,10 @@ impl FileSystem for RealFileSystem {
     }
 
     fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        // Everything that matches, as glob(3) gives it to nginx: a directory, FIFO or
+        // device among the matches is an error nginx reports, and so does the loader.
         let mut found: Vec<PathBuf> = glob::glob_with(&collapse_stars(pattern), GLOB_OPTIONS)
-            .map(|paths| {
-                paths
-                    .filter_map(Result::ok)
-                    .filter(|p| p.is_file())
-                    .collect()
-            })
+            .map(|paths| paths.filter_map(Result::ok).collect())
             .unwrap_or_default();
         found.sort_by(|a, b| {
             a.as_os_str()
@@ -209,6 +206,9 @@ pub struct Workspace {
     pub sources: SourceMap,
     pub units: Vec<Unit>,
     by_path: HashMap<PathBuf, UnitId>,
+    /// Whole-file units by their real path, so that one file reached under two spellings
+    /// (or through a link) is one unit.
+    by_real_path: HashMap<PathBuf, UnitId>,
     /// Units added by the caller (named or found in a walk), as opposed to reached by include.
     given: Vec<UnitId>,
     /// Files an include reached that could not be read, by path, so each is tried once.
@@ -254,11 +254,17 @@ impl Workspace {
         text: Vec<u8>,
         parts: Vec<(PathBuf, Span, ParsedFile)>,
     ) -> Vec<UnitId> {
+        let real = (parts.len() == 1)
+            .then(|| std::fs::canonicalize(&path).ok())
+            .flatten();
         let file = self.sources.add(SourceFile::new(path, text));
         let units: Vec<UnitId> = parts
             .into_iter()
             .map(|(unit_path, range, parsed)| self.push_unit(file, unit_path, range, parsed))
             .collect();
+        if let Some(real) = real {
+            self.by_real_path.entry(real).or_insert(units[0]);
+        }
         self.given.extend(&units);
         units
     }
@@ -489,10 +495,17 @@ impl Workspace {
             if let Some(outside) = paths.iter().find(|p| !self.inside(p, fs, options)) {
                 return IncludeTarget::Outside(outside.clone());
             }
-            let units = paths
-                .into_iter()
-                .filter_map(|p| self.load(&p, fs).ok())
-                .collect();
+            let mut units = Vec::new();
+            for path in paths {
+                match self.load(&path, fs) {
+                    Ok(unit) => units.push(unit),
+                    // Matched, then gone before it could be read.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                        return IncludeTarget::Missing(path);
+                    }
+                    Err(error) => return IncludeTarget::Unreadable(path, error.to_string()),
+                }
+            }
             return IncludeTarget::Units(units);
         }
         match self.load(&mapped, fs) {
@@ -533,11 +546,20 @@ impl Workspace {
         if let Some(message) = self.unreadable.get(&path) {
             return Err(std::io::Error::other(message.clone()));
         }
+        let real = fs.real_path(&path);
+        if let Some(&unit) = real.as_ref().and_then(|r| self.by_real_path.get(r)) {
+            self.by_path.insert(path, unit);
+            return Ok(unit);
+        }
         match fs.read(&path) {
             Ok(text) => {
                 let file = self.sources.add(SourceFile::new(path.clone(), text));
                 let len = self.sources.get(file).text.len();
-                Ok(self.add_unit(file, path, Span::from_range(0..len)))
+                let unit = self.add_unit(file, path, Span::from_range(0..len));
+                if let Some(real) = real {
+                    self.by_real_path.insert(real, unit);
+                }
+                Ok(unit)
             }
             Err(error) => {
                 if error.kind() != std::io::ErrorKind::NotFound {
