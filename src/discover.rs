@@ -57,12 +57,21 @@ pub fn walk(dir: &Path) -> Walk {
         };
         // A link to a file counts as that file (Debian's `sites-enabled/` holds links);
         // links to directories are not followed, so a walk cannot loop.
-        let is_file = entry.file_type().is_file()
-            || (entry.path_is_symlink() && entry.path().metadata().is_ok_and(|m| m.is_file()));
-        if !is_file {
+        let linked_file =
+            entry.path_is_symlink() && entry.path().metadata().is_ok_and(|m| m.is_file());
+        if !entry.file_type().is_file() && !linked_file {
             continue;
         }
         let path = entry.path().to_path_buf();
+        // A link that leads out of the walked tree is not read: a repository must not make
+        // the linter print a file from elsewhere on the machine.
+        if linked_file && !leads_inside(&path, dir) {
+            skipped.push((
+                path,
+                "a link to a file outside the checked directory".into(),
+            ));
+            continue;
+        }
         match classify(&path) {
             Kind::Other if nginx_name(&path) => {
                 skipped.push((path, "no nginx syntax found in it".into()))
@@ -73,6 +82,13 @@ pub fn walk(dir: &Path) -> Walk {
         }
     }
     Walk { found, skipped }
+}
+
+fn leads_inside(link: &Path, dir: &Path) -> bool {
+    match (std::fs::canonicalize(link), std::fs::canonicalize(dir)) {
+        (Ok(target), Ok(root)) => target.starts_with(root),
+        _ => false,
+    }
 }
 
 /// Tells a file's dialect from its name and, for `.conf` files, its first bytes.

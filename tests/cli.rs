@@ -499,3 +499,23 @@ fn control_characters_are_escaped_in_text_output() {
         assert!(stdout.contains("PL004"), "{format}: {stdout}");
     }
 }
+
+/// A link in a walked directory that leads out of it is not read (Debian's `sites-enabled`
+/// links inside the tree are).
+#[test]
+fn walked_links_out_of_the_tree_are_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = write(outside.path(), "secret.conf", "must-not-print-either;\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sites-enabled")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("sites-enabled/evil")).unwrap();
+    let out = run(&[
+        "check",
+        "-v",
+        "--format",
+        "concise",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("must-not-print"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside the checked directory"));
+}
