@@ -93,7 +93,7 @@ impl Inputs {
     }
 
     fn walk(&mut self, args: &CheckArgs, options: &Options, dir: &Path) {
-        let walk = discover::walk(dir);
+        let walk = discover::walk(dir, args.allow_outside);
         for (file, why) in walk.skipped {
             if args.verbose {
                 eprintln!("proxylint: skipped {}: {why}", file.display());
