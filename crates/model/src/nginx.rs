@@ -105,6 +105,7 @@ pub fn lower(ws: &Workspace, entry: &Entry) -> Model {
         ws,
         model: Model::default(),
         regexes: HashMap::new(),
+        upstream_index: HashMap::new(),
     };
     let top = flat(&nodes);
     let http_blocks: Vec<&Node> = top
@@ -144,6 +145,8 @@ struct Lowering<'w> {
     /// Compiled regex locations by pattern: configurations repeat the same few patterns
     /// (`\.php$`) in many servers, and a compiled regex is large.
     regexes: HashMap<(String, bool), Option<crate::Pattern>>,
+    /// `upstream` blocks by lower-case name.
+    upstream_index: HashMap<String, usize>,
 }
 
 impl<'w> Lowering<'w> {
@@ -205,6 +208,9 @@ impl<'w> Lowering<'w> {
                 Some((first, self.arg_loc(n, 0)))
             })
             .collect();
+        self.upstream_index
+            .entry(name.to_ascii_lowercase())
+            .or_insert(self.model.upstreams.len());
         self.model.upstreams.push(UpstreamGroup {
             name,
             loc: self.loc(node),
@@ -307,19 +313,37 @@ impl<'w> Lowering<'w> {
 
     /// `# proxylint: grpc-service` inside the server block or on the lines just above it.
     fn marked(&self, server: &Node) -> bool {
-        let unit = self.ws.unit(server.unit);
+        let comments = &self.ws.unit(server.unit).parsed.comments;
         let src = self.src(server);
         let span = server.directive.span;
-        unit.parsed.comments.iter().any(|c| {
-            let text = &src[c.span.range()];
-            let is_mark = String::from_utf8_lossy(text).contains("proxylint: grpc-service");
-            let inside = c.span.start >= span.start && c.span.end <= span.end;
-            let above = c.span.end <= span.start
-                && src[c.span.end as usize..span.start as usize]
-                    .iter()
-                    .all(u8::is_ascii_whitespace);
-            is_mark && (inside || above)
-        })
+        const MARK: &[u8] = b"proxylint: grpc-service";
+        let is_mark = |c: &proxylint_syntax::nginx::Comment| {
+            src[c.span.range()].windows(MARK.len()).any(|w| w == MARK)
+        };
+        // Comments are in source order: find those inside the block by binary search, and
+        // walk back from the block over the comment lines right above it.
+        let first_inside = comments.partition_point(|c| c.span.start < span.start);
+        let inside = comments[first_inside..]
+            .iter()
+            .take_while(|c| c.span.start < span.end)
+            .any(is_mark);
+        if inside {
+            return true;
+        }
+        let mut end = span.start as usize;
+        for c in comments[..first_inside].iter().rev() {
+            if !src[c.span.end as usize..end]
+                .iter()
+                .all(u8::is_ascii_whitespace)
+            {
+                break;
+            }
+            if is_mark(c) {
+                return true;
+            }
+            end = c.span.start as usize;
+        }
+        false
     }
 
     fn route(
@@ -514,12 +538,10 @@ impl<'w> Lowering<'w> {
             _ => ("", Protocol::Other, false),
         };
         let setting = |suffix: &str| format!("{prefix}_{suffix}");
-        let upstream = parsed.host.as_ref().and_then(|h| {
-            self.model
-                .upstreams
-                .iter()
-                .position(|u| u.name.eq_ignore_ascii_case(h))
-        });
+        let upstream = parsed
+            .host
+            .as_ref()
+            .and_then(|h| self.upstream_index.get(&h.to_ascii_lowercase()).copied());
         Some(Forward {
             kind,
             loc: self.loc(node),

@@ -234,12 +234,14 @@ pub fn fronting(model: &Model, services: &[Service]) -> Vec<Fronting> {
             }
         }
         // Hosts that forward to a backend of a fronting host front the service too.
-        let backends: Vec<String> = hosts
+        let fronting_ids: std::collections::HashSet<HostId> =
+            hosts.iter().map(|&(h, _)| h).collect();
+        let backends: std::collections::HashSet<String> = hosts
             .iter()
             .flat_map(|&(h, _)| backends_of(&model.hosts[h]))
             .collect();
         for (host_id, host) in model.hosts.iter().enumerate() {
-            if !can_front(host) || hosts.iter().any(|&(h, _)| h == host_id) {
+            if !can_front(host) || fronting_ids.contains(&host_id) {
                 continue;
             }
             if let Some(shared) = backends_of(host).into_iter().find(|b| backends.contains(b)) {

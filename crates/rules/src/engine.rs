@@ -43,11 +43,13 @@ pub struct NginxContext<'a> {
     pub settings: &'a Settings,
     pub fronting: Vec<Fronting>,
     pub grpc: Vec<GrpcSite>,
+    /// For each host, the services it fronts (indexes into the settings' services).
+    services_by_host: Vec<Vec<usize>>,
 }
 
 impl<'a> NginxContext<'a> {
     pub fn is_fronting(&self, host: HostId) -> bool {
-        self.fronting.iter().any(|f| f.host == host)
+        !self.services_by_host[host].is_empty()
     }
 
     /// The hosts that front a declared service, each once, in order.
@@ -71,10 +73,9 @@ impl<'a> NginxContext<'a> {
 
     /// The services `host` fronts.
     pub fn services_of(&self, host: HostId) -> impl Iterator<Item = &Service> {
-        self.fronting
+        self.services_by_host[host]
             .iter()
-            .filter(move |f| f.host == host)
-            .map(|f| &self.settings.services[f.service])
+            .map(|&s| &self.settings.services[s])
     }
 
     /// Every route that serves a declared gRPC path, with its site.
@@ -117,6 +118,10 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
             let model = proxylint_model::nginx::lower(ws, entry);
             let fronting = service::fronting(&model, &settings.services);
             let grpc = grpc_sites(&model, &fronting, &settings.services);
+            let mut services_by_host = vec![Vec::new(); model.hosts.len()];
+            for f in &fronting {
+                services_by_host[f.host].push(f.service);
+            }
             let cx = NginxContext {
                 ws,
                 entry,
@@ -125,6 +130,7 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
                 settings,
                 fronting,
                 grpc,
+                services_by_host,
             };
             let found: Vec<Diagnostic> = crate::all()
                 .par_iter()

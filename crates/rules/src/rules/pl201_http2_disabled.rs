@@ -1,5 +1,7 @@
 //! PL201 http2-disabled: the gRPC host's listener does not offer HTTP/2.
 
+use std::collections::HashMap;
+
 use proxylint_model::{HostId, Model};
 
 use super::shared::host_name;
@@ -69,7 +71,30 @@ pub(super) enum Http2Source {
 }
 
 /// Where each TLS listener of `host_id` gets HTTP/2 from, in listener order.
-pub(super) fn http2_sources(model: &Model, host_id: HostId) -> Vec<(usize, Http2Source)> {
+/// Every socket some server's `listen … http2` turns HTTP/2 on for, with those listeners.
+pub(super) type Http2Sockets = HashMap<(String, u16), Vec<(HostId, usize)>>;
+
+/// Built once per check: looking up a socket is then constant time, however many servers.
+pub(super) fn sockets_with_http2(model: &Model) -> Http2Sockets {
+    let mut sockets = Http2Sockets::new();
+    for (host_id, host) in model.hosts.iter().enumerate() {
+        for (i, listener) in host.listeners.iter().enumerate() {
+            if listener.http2_param.is_some() {
+                sockets
+                    .entry(listener.socket())
+                    .or_default()
+                    .push((host_id, i));
+            }
+        }
+    }
+    sockets
+}
+
+pub(super) fn http2_sources(
+    model: &Model,
+    sockets: &Http2Sockets,
+    host_id: HostId,
+) -> Vec<(usize, Http2Source)> {
     let host = &model.hosts[host_id];
     let server_on = host.http2.as_ref().is_some_and(|s| s.value);
     host.listeners
@@ -80,27 +105,17 @@ pub(super) fn http2_sources(model: &Model, host_id: HostId) -> Vec<(usize, Http2
             if server_on || listener.http2_param.is_some() {
                 return (i, Http2Source::Own);
             }
-            let shared = model
-                .hosts
-                .iter()
-                .enumerate()
-                .find_map(|(other_id, other)| {
-                    if other_id == host_id {
-                        return None;
-                    }
-                    other
-                        .listeners
-                        .iter()
-                        .position(|o| o.http2_param.is_some() && o.socket() == listener.socket())
-                        .map(|j| Http2Source::Shared(other_id, j))
-                });
+            let shared = sockets
+                .get(&listener.socket())
+                .and_then(|owners| owners.iter().find(|(other, _)| *other != host_id))
+                .map(|&(other, j)| Http2Source::Shared(other, j));
             (i, shared.unwrap_or(Http2Source::None))
         })
         .collect()
 }
 
-fn first_without_http2(model: &Model, host_id: HostId) -> Option<usize> {
-    http2_sources(model, host_id)
+fn first_without_http2(model: &Model, sockets: &Http2Sockets, host_id: HostId) -> Option<usize> {
+    http2_sources(model, sockets, host_id)
         .into_iter()
         .find(|(_, source)| *source == Http2Source::None)
         .map(|(i, _)| i)
@@ -112,6 +127,7 @@ impl Rule for Http2Disabled {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        let sockets = sockets_with_http2(cx.model);
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
             // An include that was not read could hold `listen … http2`, unless the server
             // switches HTTP/2 off itself (a second `http2` would be a duplicate).
@@ -125,7 +141,7 @@ impl Rule for Http2Disabled {
             {
                 continue;
             }
-            let Some(index) = first_without_http2(cx.model, host_id) else {
+            let Some(index) = first_without_http2(cx.model, &sockets, host_id) else {
                 continue;
             };
             let listener = &host.listeners[index];

@@ -1,6 +1,6 @@
 //! PL205 http2-via-shared-socket: HTTP/2 only through another server's `listen … http2`.
 
-use super::pl201_http2_disabled::{http2_sources, Http2Source};
+use super::pl201_http2_disabled::{http2_sources, sockets_with_http2, Http2Source};
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
 use crate::engine::NginxContext;
@@ -76,11 +76,12 @@ impl Rule for Http2ViaSharedSocket {
     }
 
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+        let sockets = sockets_with_http2(cx.model);
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
             if !cx.is_fronting(host_id) || host.partial {
                 continue;
             }
-            let shared = http2_sources(cx.model, host_id)
+            let shared = http2_sources(cx.model, &sockets, host_id)
                 .into_iter()
                 .find_map(|(i, source)| match source {
                     Http2Source::Shared(other, j) => Some((i, other, j)),
