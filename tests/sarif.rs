@@ -413,5 +413,5 @@ fn unreadable_files_are_results_and_tool_notifications() {
     assert_eq!(invocation["executionSuccessful"], true);
     assert!(invocation
         .get("toolExecutionNotifications")
-        .map_or(true, |n| n.as_array().unwrap().is_empty()));
+        .is_none_or(|n| n.as_array().unwrap().is_empty()));
 }
