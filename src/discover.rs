@@ -84,6 +84,9 @@ pub fn walk(dir: &Path, allow_outside: bool) -> Walk {
     Walk { found, skipped }
 }
 
+/// Why a walk did not read a link; the caller reports these.
+pub const LINK_OUTSIDE: &str = "a link to a file outside the checked directory";
+
 fn leads_inside(link: &Path, dir: &Path) -> bool {
     match (std::fs::canonicalize(link), std::fs::canonicalize(dir)) {
         (Ok(target), Ok(root)) => target.starts_with(root),

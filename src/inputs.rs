@@ -95,7 +95,21 @@ impl Inputs {
     fn walk(&mut self, args: &CheckArgs, options: &Options, dir: &Path) {
         let walk = discover::walk(dir, args.allow_outside);
         for (file, why) in walk.skipped {
-            if args.verbose {
+            if why == discover::LINK_OUTSIDE {
+                // Not read on purpose, but never in silence: one info says so.
+                let id = self.ws.sources.add(SourceFile::new(&file, Vec::new()));
+                self.io_errors.push(
+                    io_error(
+                        id,
+                        format!(
+                            "not read: `{}` is {why}; check the directory it leads to, or pass \
+                             --allow-outside",
+                            file.display()
+                        ),
+                    )
+                    .severity(proxylint_rules::Severity::Info),
+                );
+            } else if args.verbose {
                 eprintln!("proxylint: skipped {}: {why}", file.display());
             }
         }

@@ -63,7 +63,10 @@ fn check(args: CheckArgs) -> Result<u8> {
     if let Some(named) = &inputs.report_only {
         diagnostics.retain(|d| named.contains(&d.primary.file));
     }
-    let unreadable = diagnostics.iter().any(|d| d.code == "PL000");
+    // An info PL000 (a link deliberately not followed) does not make the run fail.
+    let unreadable = diagnostics
+        .iter()
+        .any(|d| d.code == "PL000" && d.severity == Severity::Error);
     if args.add_ignore {
         let (comments, files) = crate::add_ignore::add_ignores(&inputs.ws, &diagnostics)?;
         eprintln!("proxylint: added {comments} suppressions in {files} files; give each a reason");

@@ -257,7 +257,7 @@ fn report(sources: &mut Sources, d: &Diagnostic) -> Report {
         if label.file == d.primary.file {
             if len > 0 {
                 labels.push(LabeledSpan::new_with_span(
-                    label.message.clone(),
+                    label.message.as_deref().map(printable),
                     span_of(label, len),
                 ));
             }

@@ -210,7 +210,10 @@ impl<'a> Parser<'a> {
         let at = open.span.end as usize;
         let end = self.lexer.end();
         let rest = &self.src[at..end];
-        let Some(close) = rest.iter().position(|&c| c == b'}') else {
+        // A quantifier is short (`{2}`, `{1,3}`): look a few bytes ahead, never to the end of
+        // the file, which would make every glued `{` cost the rest of the file.
+        let near = &rest[..rest.len().min(24)];
+        let Some(close) = near.iter().position(|&c| c == b'}') else {
             return false;
         };
         let inside = &rest[..close];
@@ -480,6 +483,14 @@ impl<'a> Parser<'a> {
     }
 
     fn push_frame_orphan(&mut self, open: Span) {
+        if self.depth() >= MAX_DEPTH {
+            self.errors.push(SyntaxError::parse(
+                open,
+                format!("blocks nest deeper than {MAX_DEPTH} levels; the rest of this block is not read"),
+            ));
+            self.skipping = 1;
+            return;
+        }
         self.stack.push(Frame {
             name: Word {
                 span: Span::empty(open.start),
