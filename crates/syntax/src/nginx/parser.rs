@@ -433,10 +433,16 @@ impl<'a> Parser<'a> {
             });
             return self.open_block(words, open);
         }
-        if let Some(table) = self.stack.last().filter(|f| f.table) {
+        if self.in_table() {
             // The rows of `map`, `types` and the like are `key value;`: nginx refuses a
-            // block among them.
-            let table_name = table.name.value(self.src).into_owned();
+            // block among them. (The nearest named block: a stray `{` opens a nameless one.)
+            let table_name = self
+                .stack
+                .iter()
+                .rev()
+                .find(|f| !f.orphan)
+                .map(|f| f.name.value(self.src).into_owned())
+                .unwrap_or_default();
             self.errors.push(SyntaxError::parse(
                 open.span,
                 format!("unexpected `{{` in a `{table_name}` block: its rows are `key value;`"),
