@@ -2,7 +2,7 @@
 # Whole-process benchmarks of proxylint against its peers (Gixy-Next, crossplane) and
 # against the cost of reading the bytes (cat). See BENCHMARKS.md for what is measured.
 #
-#   scripts/bench.sh            full run (about half an hour); rewrites BENCHMARKS.md's results
+#   scripts/bench.sh            full run (15–30 minutes); rewrites BENCHMARKS.md's results
 #   scripts/bench.sh --quick    small inputs, a few minutes; prints only, BENCHMARKS.md untouched
 #
 # Environment:
