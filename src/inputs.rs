@@ -26,8 +26,6 @@ pub struct Inputs {
     /// When set, only findings in these files are reported (the named files of a run
     /// that read the rest of the repository for context).
     pub report_only: Option<HashSet<FileId>>,
-    /// Files already added, by their real path.
-    seen: HashSet<PathBuf>,
 }
 
 impl Inputs {
@@ -38,7 +36,6 @@ impl Inputs {
             io_errors: Vec::new(),
             unusable: false,
             report_only: None,
-            seen: HashSet::new(),
         };
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -172,13 +169,9 @@ impl Inputs {
         }
     }
 
-    /// Reads a file not read before; a file that cannot be read becomes PL000.
+    /// Reads a file; a file that cannot be read becomes PL000. (The workspace keeps one
+    /// copy of a file named twice.)
     fn read(&mut self, args: &CheckArgs, path: &Path) -> Option<Vec<u8>> {
-        // The same file named twice (`conf.d/a.conf ./conf.d/a.conf .`) is read once.
-        let identity = std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
-        if !self.seen.insert(identity) {
-            return None;
-        }
         match read_regular_file(path) {
             Ok(text) => {
                 if args.verbose {

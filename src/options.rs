@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 use proxylint_model::service::Service;
 use proxylint_rules::{Settings, Severity};
+pub use proxylint_syntax::nginx::absolute;
 
 use crate::cli::{CheckArgs, LevelArg};
 use crate::config::{self, Config, ServiceConfig};
@@ -196,16 +197,4 @@ fn parse_prefixes(specs: &[String]) -> Result<Vec<(PathBuf, PathBuf)>> {
             _ => bail!("--prefix wants FROM=TO, not `{spec}`"),
         })
         .collect()
-}
-
-/// A path made absolute without touching the file system, `.` and `..` resolved.
-pub fn absolute(path: &Path) -> PathBuf {
-    let path = if path.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        path
-    };
-    proxylint_syntax::nginx::normalize(
-        &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
-    )
 }

@@ -133,11 +133,7 @@ impl Selection {
 
 /// `path` relative to `root` when it lies below it (both made absolute first).
 pub fn relative_to(path: &Path, root: &Path) -> PathBuf {
-    let absolute = |p: &Path| {
-        proxylint_syntax::nginx::normalize(
-            &std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
-        )
-    };
+    use proxylint_syntax::nginx::absolute;
     let (path_abs, root_abs) = (absolute(path), absolute(root));
     path_abs
         .strip_prefix(&root_abs)

@@ -461,17 +461,6 @@ impl Host {
         (current, false)
     }
 
-    /// The chain from a route up to the top level, the route first.
-    pub fn ancestry(&self, route: RouteId) -> Vec<RouteId> {
-        let mut chain = vec![route];
-        let mut at = route;
-        while let Some(parent) = self.routes[at].parent {
-            chain.push(parent);
-            at = parent;
-        }
-        chain
-    }
-
     /// The host only redirects or answers: a `return` at host level runs before any route
     /// is chosen, or no route forwards and every route returns.
     pub fn redirect_only(&self) -> bool {

@@ -62,13 +62,6 @@ impl SourceMap {
         &self.get(id).path
     }
 
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
-    }
-
     pub fn len(&self) -> usize {
         self.files.len()
     }
@@ -128,10 +121,6 @@ impl LineIndex {
             line: line as u32 + 1,
             column: column as u32,
         }
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 }
 

@@ -40,13 +40,4 @@ impl Span {
     pub const fn is_empty(self) -> bool {
         self.start == self.end
     }
-
-    /// The smallest span that covers both.
-    pub fn cover(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-
-    pub fn contains(self, offset: u32) -> bool {
-        self.start <= offset && offset < self.end
-    }
 }

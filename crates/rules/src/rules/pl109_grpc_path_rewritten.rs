@@ -37,24 +37,7 @@ static META: RuleMeta = RuleMeta {
     }
 }
 "#,
-    good: r#"http {
-    server {
-        listen 443 ssl;
-        http2 on;
-        server_name signotaur.example.com;
-        allow 10.0.0.0/8;
-        deny all;
-        location /SignService/ {
-            grpc_pass grpcs://10.0.0.5:443;
-            grpc_read_timeout 300s;
-            grpc_send_timeout 300s;
-        }
-        location / {
-            proxy_pass https://10.0.0.5:443;
-        }
-    }
-}
-"#,
+    good: super::shared::SIGNING_SERVER,
     example_args: &[],
     options: "None.",
 };

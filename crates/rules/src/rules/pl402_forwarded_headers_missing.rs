@@ -18,24 +18,7 @@ static META: RuleMeta = RuleMeta {
     why: "nginx sends the backend its own upstream name as `Host` and no client address. The \
           dashboard then builds links for the wrong host and scheme, and the service's audit \
           log shows the proxy instead of the client.",
-    bad: r#"http {
-    server {
-        listen 443 ssl;
-        http2 on;
-        server_name signotaur.example.com;
-        allow 10.0.0.0/8;
-        deny all;
-        location /SignService/ {
-            grpc_pass grpcs://10.0.0.5:443;
-            grpc_read_timeout 300s;
-            grpc_send_timeout 300s;
-        }
-        location / {
-            proxy_pass https://10.0.0.5:443;
-        }
-    }
-}
-"#,
+    bad: super::shared::SIGNING_SERVER,
     good: r#"http {
     server {
         listen 443 ssl;

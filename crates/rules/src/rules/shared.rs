@@ -7,6 +7,27 @@ use proxylint_syntax::nginx::{Directive, Node, UnitId, Workspace};
 
 use crate::engine::NginxContext;
 
+/// The signing service behind nginx, set up as it should be: the "use instead" example of
+/// most gRPC rules, and the starting point of their bad examples.
+pub const SIGNING_SERVER: &str = r#"http {
+    server {
+        listen 443 ssl;
+        http2 on;
+        server_name signotaur.example.com;
+        allow 10.0.0.0/8;
+        deny all;
+        location /SignService/ {
+            grpc_pass grpcs://10.0.0.5:443;
+            grpc_read_timeout 300s;
+            grpc_send_timeout 300s;
+        }
+        location / {
+            proxy_pass https://10.0.0.5:443;
+        }
+    }
+}
+"#;
+
 /// Calls `visit` for every directive of the expanded tree with the context it sits in
 /// (`None` where the context cannot be known: the top of a fragment, or inside a block of a
 /// module the table does not describe). Directives inside table blocks (`map`, `types`)

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
+use super::parse_range;
 use super::tree::{Directive, ParsedFile};
-use super::{parse_range, Word};
 use crate::{FileId, SourceFile, SourceMap, Span};
 
 /// Index of a [`Unit`] in a [`Workspace`].
@@ -254,9 +254,13 @@ impl Workspace {
         text: Vec<u8>,
         parts: Vec<(PathBuf, Span, ParsedFile)>,
     ) -> Vec<UnitId> {
+        // One file named twice (`a.conf ./a.conf`, or through a link) is one file.
         let real = (parts.len() == 1)
             .then(|| std::fs::canonicalize(&path).ok())
             .flatten();
+        if let Some(&unit) = real.as_ref().and_then(|r| self.by_real_path.get(r)) {
+            return vec![unit];
+        }
         let file = self.sources.add(SourceFile::new(path, text));
         let units: Vec<UnitId> = parts
             .into_iter()
@@ -524,7 +528,7 @@ impl Workspace {
         if options.allow_outside {
             return true;
         }
-        let lexical = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+        let lexical = absolute(path);
         if !options.roots.iter().any(|r| lexical.starts_with(r)) {
             return false;
         }
@@ -624,11 +628,6 @@ impl Workspace {
             include,
         }
     }
-
-    /// The word's text in the unit's source.
-    pub fn text(&self, unit: UnitId, word: &Word) -> std::borrow::Cow<'_, str> {
-        word.value(&self.source(unit).text)
-    }
 }
 
 fn found_nothing(target: &IncludeTarget) -> bool {
@@ -641,8 +640,6 @@ fn found_nothing(target: &IncludeTarget) -> bool {
 
 /// The parent directories of `dir`, nearest first, that lie inside one of `roots`.
 fn ancestors_within(dir: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
-    let absolute =
-        |p: &Path| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let mut out = Vec::new();
     let mut current = dir.to_path_buf();
     while let Some(parent) = current.parent().map(Path::to_path_buf) {
@@ -682,6 +679,17 @@ fn map_prefix(path: &Path, prefixes: &[(PathBuf, PathBuf)]) -> PathBuf {
         }
     }
     path.to_path_buf()
+}
+
+/// A path made absolute against the working directory without touching the file system,
+/// `.` and `..` resolved (an empty path is the working directory).
+pub fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// Removes `.` and resolves `..` lexically, as nginx's path handling does not consult links.

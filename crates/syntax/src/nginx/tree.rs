@@ -100,18 +100,6 @@ impl Directive {
         self.name.is(src, name)
     }
 
-    /// The argument values, unescaped.
-    pub fn arg_values<'a>(&self, src: &'a [u8]) -> Vec<Cow<'a, str>> {
-        self.args.iter().map(|a| a.value(src)).collect()
-    }
-
-    /// The span from the name to the end of the last argument: the directive's "head",
-    /// which is where most findings point.
-    pub fn head(&self) -> Span {
-        let end = self.args.last().map_or(self.name.span.end, |a| a.span.end);
-        Span::new(self.name.span.start, end)
-    }
-
     pub fn children(&self) -> &[Directive] {
         self.block.as_ref().map_or(&[], |b| &b.children)
     }
