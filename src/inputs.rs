@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use proxylint_rules::{io_error, Diagnostic};
+use proxylint_syntax::caddy::Caddy;
 use proxylint_syntax::nginx::{read_regular_file, Workspace};
 use proxylint_syntax::{FileId, SourceFile};
 
@@ -17,6 +18,8 @@ use crate::options::{absolute, Options};
 /// Everything gathered before the rules run.
 pub struct Inputs {
     pub ws: Workspace,
+    /// The Caddyfiles; their text lives in `ws.sources` with the nginx files'.
+    pub caddy: Caddy,
     /// The checked tree: includes outside it are not read.
     pub roots: Vec<PathBuf>,
     /// PL000 for named files that could not be read or checked.
@@ -32,6 +35,7 @@ impl Inputs {
     pub fn gather(args: &CheckArgs, options: &Options) -> Result<Inputs> {
         let mut inputs = Inputs {
             ws: Workspace::new(),
+            caddy: Caddy::new(),
             roots: Vec::new(),
             io_errors: Vec::new(),
             unusable: false,
@@ -75,6 +79,12 @@ impl Inputs {
         };
         match kind {
             Kind::Dialect(DialectArg::Nginx) => self.add_file(args, path),
+            Kind::Dialect(DialectArg::Caddy) => {
+                if let Some(text) = self.read(args, path) {
+                    self.caddy
+                        .add_file(&mut self.ws.sources, path.to_path_buf(), text);
+                }
+            }
             Kind::Dialect(other) if args.skip_unsupported => {
                 if args.verbose {
                     eprintln!(
@@ -125,6 +135,11 @@ impl Inputs {
                 Kind::Dialect(DialectArg::Nginx) => {
                     if let Some(text) = self.read(args, &file) {
                         batch.push((file, text));
+                    }
+                }
+                Kind::Dialect(DialectArg::Caddy) => {
+                    if let Some(text) = self.read(args, &file) {
+                        self.caddy.add_file(&mut self.ws.sources, file, text);
                     }
                 }
                 Kind::Dialect(other) if args.verbose => eprintln!(
@@ -200,15 +215,24 @@ impl Inputs {
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        // The name given with --stdin-filename tells the dialect first, then the content.
         let kind = match args.dialect {
             Some(d) => Kind::Dialect(d),
-            None => discover::content_kind(&text),
+            None => match discover::classify(&shown) {
+                Kind::Dialect(d) => Kind::Dialect(d),
+                _ => discover::content_kind(&text),
+            },
         };
         match kind {
             Kind::Dialect(DialectArg::Nginx) | Kind::Other => {
                 self.roots
                     .push(absolute(shown.parent().unwrap_or(Path::new("."))));
                 self.ws.add_file(shown, text);
+            }
+            Kind::Dialect(DialectArg::Caddy) => {
+                self.roots
+                    .push(absolute(shown.parent().unwrap_or(Path::new("."))));
+                self.caddy.add_file(&mut self.ws.sources, shown, text);
             }
             other => self.not_checked(&shown, &why_not_checked(other)),
         }

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::{Context as _, Result};
 use clap::CommandFactory;
 use proxylint_report::{render, Format, HumanOptions, Summary};
-use proxylint_rules::{check_nginx, Diagnostic, Severity};
+use proxylint_rules::{check_caddy, check_nginx, Diagnostic, Severity};
 use proxylint_syntax::nginx::{LoadOptions, RealFileSystem};
 
 use crate::cli::{CheckArgs, Cli, ColorArg, Command, FormatArg};
@@ -57,6 +57,15 @@ fn check(args: CheckArgs) -> Result<u8> {
         }
     }
     let mut diagnostics = check_nginx(&inputs.ws, &entries, &options.settings);
+    let caddy_entries = inputs
+        .caddy
+        .resolve(&mut inputs.ws.sources, &RealFileSystem, &load);
+    diagnostics.extend(check_caddy(
+        &inputs.caddy,
+        &inputs.ws.sources,
+        &caddy_entries,
+        &options.settings,
+    ));
     diagnostics.append(&mut inputs.io_errors);
     proxylint_rules::sort_and_dedup(&mut diagnostics);
     let mut diagnostics = options.selection.apply(diagnostics, &inputs.ws.sources);

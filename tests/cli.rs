@@ -243,12 +243,12 @@ fn a_file_whose_dialect_cannot_be_told_is_reported() {
 #[test]
 fn dialects_not_built_yet_are_said_when_named() {
     let dir = tempfile::tempdir().unwrap();
-    let caddy = write(
+    let apache = write(
         dir.path(),
-        "Caddyfile",
-        "example.com {\n    reverse_proxy localhost:8080\n}\n",
+        "apache2.conf",
+        "<VirtualHost *:443>\n    ProxyPass / https://10.0.0.5/\n</VirtualHost>\n",
     );
-    let out = run(&["check", caddy.to_str().unwrap()]);
+    let out = run(&["check", apache.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not supported yet"));
     // In a walk the same file is skipped, with a note under -v.
@@ -518,4 +518,56 @@ fn walked_links_out_of_the_tree_are_not_read() {
     );
     assert!(stdout.contains("outside the checked directory"), "{stdout}");
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn caddyfiles_are_checked_named_walked_and_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "signotaur.example.com {\n\t@untrusted not remote_ip 10.0.0.0/8\n\tabort @untrusted\n\thandle /SignService/* {\n\t\tabort @untrusted\n\t\treverse_proxy http://10.0.0.5:8080\n\t}\n\thandle {\n\t\tabort @untrusted\n\t\treverse_proxy https://10.0.0.5\n\t}\n}\n";
+    let caddy = write(dir.path(), "Caddyfile", bad);
+    let (report, status) = check_json(&[caddy.to_str().unwrap()]);
+    assert_eq!(status, 1);
+    let got = findings(&report);
+    assert!(
+        got.iter().any(|f| f.0 == "PL101" && f.1 == 6 && f.2 == 3),
+        "{got:?}"
+    );
+    // The same file found in a walk.
+    let (walked, status) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(status, 1);
+    assert_eq!(codes(&walked), codes(&report));
+    // From standard input, named by --stdin-filename.
+    let out = bin()
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "Caddyfile",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bad.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Caddyfile:6:3: error[PL101]"));
+    // A syntax error is PL001 with its position, and the run goes on to other files.
+    write(
+        dir.path(),
+        "broken.caddyfile",
+        "a.example.com {\n\trespond ok\n",
+    );
+    let (both, _) = check_json(&[dir.path().to_str().unwrap()]);
+    let got = findings(&both);
+    assert!(
+        got.iter().any(|f| f.0 == "PL001" && f.1 == 1 && f.2 == 15),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|f| f.0 == "PL101"), "{got:?}");
 }

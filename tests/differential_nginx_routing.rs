@@ -610,6 +610,7 @@ fn route_kind(route: &Route) -> &'static str {
         (MatchKind::Regex { .. }, true) => "nested regex",
         (_, true) => "nested prefix or =",
         (MatchKind::Named, false) => "named",
+        (MatchKind::Matcher, false) => "Caddy matcher",
     }
 }
 

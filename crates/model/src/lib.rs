@@ -9,6 +9,7 @@
 //! location matching and directive inheritance. [`service`] answers the questions the gRPC
 //! rules share: which hosts front a declared service, and which route serves its path.
 
+pub mod caddy;
 pub mod nginx;
 pub mod service;
 mod time;
@@ -66,9 +67,19 @@ pub struct Model {
     pub upstreams: Vec<UpstreamGroup>,
 }
 
-/// A virtual host: nginx's `server` block.
+/// Which server's configuration a host comes from: it decides how routes are chosen and how
+/// findings name things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Nginx,
+    Caddy,
+}
+
+/// A virtual host: nginx's `server` block, a Caddy site block.
 #[derive(Debug, Clone)]
 pub struct Host {
+    pub dialect: Dialect,
     /// The `server` keyword (for a fragment: its first directive).
     pub loc: Loc,
     pub names: Vec<(String, Loc)>,
@@ -130,6 +141,8 @@ pub enum MatchKind {
     Regex { case_insensitive: bool },
     /// `location @name`: reached only by internal redirects.
     Named,
+    /// A Caddy request matcher (paths and other conditions), tried in Caddy's order.
+    Matcher,
 }
 
 /// One route: nginx's `location`.
@@ -159,6 +172,130 @@ pub struct Route {
     /// For a location with `limit_except` that does not list POST: the access policy in
     /// force for POST requests (gRPC calls are POSTs).
     pub post_access: Option<Access>,
+    /// The Caddy matcher of a [`MatchKind::Matcher`] route.
+    pub matcher: Option<RequestMatcher>,
+    /// A Caddy `handle`/`route` block: its children are tried, and it answers nothing itself.
+    pub group: Option<Group>,
+    /// Access restrictions written for the whole site that run only after this route has
+    /// answered (Caddy's directive order puts `handle` before `abort`/`respond`).
+    pub skipped_access: Vec<Loc>,
+}
+
+/// A Caddy block of routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// `handle`, `handle_path`: of the blocks at one level, only the first that matches runs.
+    Handle,
+    /// `route`: its contents run in the order written.
+    Route,
+}
+
+/// A Caddy request matcher, as far as the model can evaluate it for a gRPC call from a
+/// trusted client.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMatcher {
+    /// `path` patterns (any may match); empty when the matcher has no path condition.
+    pub paths: Vec<String>,
+    /// Conditions besides the path.
+    pub conditions: Vec<Condition>,
+}
+
+/// One non-path condition of a Caddy matcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// `header Content-Type application/grpc*` or `protocol grpc`: true for gRPC calls.
+    Grpc { negated: bool },
+    /// `method …`: whether POST is listed.
+    Method { post: bool, negated: bool },
+    /// `remote_ip`/`client_ip` ranges.
+    RemoteIp { ranges: Vec<String>, negated: bool },
+    /// A condition the model cannot evaluate (CEL, query, cookies…).
+    Unknown,
+}
+
+impl RequestMatcher {
+    /// Whether a gRPC call to `path` from a client inside the trusted ranges matches;
+    /// `None` when a condition cannot be evaluated.
+    pub fn matches(&self, path: &str) -> Option<bool> {
+        if !self.paths.is_empty() && !self.paths.iter().any(|p| caddy_path_matches(p, path)) {
+            return Some(false);
+        }
+        let mut known = true;
+        for c in &self.conditions {
+            let holds = match c {
+                Condition::Grpc { negated } => !negated,
+                Condition::Method { post, negated } => *post != *negated,
+                Condition::RemoteIp { negated, .. } => !negated,
+                Condition::Unknown => {
+                    known = false;
+                    true
+                }
+            };
+            if !holds {
+                return Some(false);
+            }
+        }
+        known.then_some(true)
+    }
+
+    /// Whether the path conditions alone hold for `path` (for where access rules apply).
+    pub fn path_matches(&self, path: &str) -> bool {
+        self.paths.is_empty() || self.paths.iter().any(|p| caddy_path_matches(p, path))
+    }
+
+    pub fn has_grpc_condition(&self) -> bool {
+        self.conditions
+            .iter()
+            .any(|c| matches!(c, Condition::Grpc { negated: false }))
+    }
+
+    /// The IP condition, if the matcher has one: (ranges, negated).
+    pub fn remote_ip(&self) -> Option<(&[String], bool)> {
+        self.conditions.iter().find_map(|c| match c {
+            Condition::RemoteIp { ranges, negated } => Some((ranges.as_slice(), *negated)),
+            _ => None,
+        })
+    }
+}
+
+/// Caddy's `path` matcher: case-insensitive; exact unless a `*` makes it a prefix (at the
+/// end), a suffix (at the start), a substring (both) or a glob (elsewhere).
+pub fn caddy_path_matches(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    let path = path.to_ascii_lowercase();
+    let stars = pattern.matches('*').count();
+    if stars == 0 {
+        return pattern == path;
+    }
+    if pattern == "*" {
+        return true;
+    }
+    let starts = pattern.starts_with('*');
+    let ends = pattern.ends_with('*');
+    if stars == 1 && ends {
+        return path.starts_with(&pattern[..pattern.len() - 1]);
+    }
+    if stars == 1 && starts {
+        return path.ends_with(&pattern[1..]);
+    }
+    if stars == 2 && starts && ends {
+        return path.contains(&pattern[1..pattern.len() - 1]);
+    }
+    glob_match(pattern.as_bytes(), path.as_bytes())
+}
+
+/// Go's `path.Match` for `*` and `?`: `*` does not cross `/`.
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len())
+            .take_while(|&i| i == 0 || text[i - 1] != b'/')
+            .any(|i| glob_match(rest, &text[i..])),
+        Some((b'?', rest)) => {
+            text.first().is_some_and(|&c| c != b'/') && glob_match(rest, &text[1..])
+        }
+        Some((&c, rest)) => text.first() == Some(&c) && glob_match(rest, &text[1..]),
+    }
 }
 
 /// A compiled regex location: Rust's `regex` where it can, `fancy-regex` for PCRE's
@@ -216,6 +353,10 @@ impl Route {
             MatchKind::Prefix | MatchKind::PrefixNoRegex => Some(path.starts_with(&self.pattern)),
             MatchKind::Regex { .. } => self.regex.as_ref().and_then(|re| re.is_match(path)),
             MatchKind::Named => Some(false),
+            MatchKind::Matcher => self
+                .matcher
+                .as_ref()
+                .map_or(Some(true), |m| m.matches(path)),
         }
     }
 }
@@ -229,6 +370,8 @@ pub enum HandlerKind {
     Uwsgi,
     Scgi,
     Memcached,
+    /// Caddy's `reverse_proxy`: HTTP/1.1 or HTTP/2 as its transport decides.
+    ReverseProxy,
 }
 
 impl HandlerKind {
@@ -240,6 +383,7 @@ impl HandlerKind {
             HandlerKind::Uwsgi => "uwsgi_pass",
             HandlerKind::Scgi => "scgi_pass",
             HandlerKind::Memcached => "memcached_pass",
+            HandlerKind::ReverseProxy => "reverse_proxy",
         }
     }
 }
@@ -295,6 +439,17 @@ pub struct Forward {
 }
 
 impl Forward {
+    /// It speaks HTTP/2 to the backend, so gRPC calls pass (`grpc_pass`, a Caddy
+    /// `reverse_proxy` to `https://` or `h2c://`).
+    pub fn carries_grpc(&self) -> bool {
+        self.protocol == Protocol::Http2
+    }
+
+    /// An HTTP proxy (`proxy_pass`, `reverse_proxy`), not a gRPC or FastCGI one.
+    pub fn is_http_proxy(&self) -> bool {
+        matches!(self.kind, HandlerKind::Proxy | HandlerKind::ReverseProxy)
+    }
+
     /// The backend as `host:port`, for comparing routes that reach the same server.
     pub fn backend(&self) -> Option<String> {
         let host = self.host.as_ref()?;
@@ -410,8 +565,51 @@ impl Host {
     /// `^~`, the regexes of the level in order; the longest prefix if none matches.
     pub fn select(&self, path: &str) -> Selection {
         let mut certain = true;
-        let (route, _) = self.find(&self.top_routes, path, &mut certain);
+        let route = match self.dialect {
+            Dialect::Nginx => self.find(&self.top_routes, path, &mut certain).0,
+            Dialect::Caddy => self.first_match(&self.top_routes, path, &mut certain),
+        };
         Selection { route, certain }
+    }
+
+    /// Caddy: routes run in order (the lowering sorted them); the first route that matches
+    /// and answers wins. A `handle` group that matches is searched inside, and the other
+    /// `handle` blocks of the level are then skipped.
+    fn first_match(&self, level: &[RouteId], path: &str, certain: &mut bool) -> Option<RouteId> {
+        let mut handled = false;
+        for &id in level {
+            let route = &self.routes[id];
+            let exclusive = route.group == Some(Group::Handle);
+            if exclusive && handled {
+                continue;
+            }
+            match route.matches(path) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    *certain = false;
+                    continue;
+                }
+            }
+            let answers = route.handler.is_some()
+                || route
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a.kind, ActionKind::Return { .. }));
+            if route.group.is_none() && !answers {
+                // `basic_auth`, `forward_auth`: they check and pass the request on.
+                continue;
+            }
+            if route.group.is_some() {
+                handled |= exclusive;
+                if let Some(inner) = self.first_match(&route.children, path, certain) {
+                    return Some(inner);
+                }
+                continue;
+            }
+            return Some(id);
+        }
+        None
     }
 
     fn find(&self, level: &[RouteId], path: &str, certain: &mut bool) -> (Option<RouteId>, bool) {

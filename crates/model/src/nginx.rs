@@ -242,6 +242,7 @@ impl<'w> Lowering<'w> {
         let mut level = parent.clone();
         self.apply_level(&mut level, children);
         let mut host = Host {
+            dialect: crate::Dialect::Nginx,
             loc,
             names: Vec::new(),
             listeners: Vec::new(),
@@ -392,6 +393,9 @@ impl<'w> Lowering<'w> {
             unknown: level.unknown.clone(),
             regex,
             post_access,
+            matcher: None,
+            group: None,
+            skipped_access: Vec::new(),
         });
         let nested: Vec<&Node> = children
             .iter()

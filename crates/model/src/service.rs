@@ -107,6 +107,38 @@ fn relation(host: &Host, route: RouteId, prefix: &str) -> Relation {
     let probe = probe_path(prefix);
     match r.kind {
         MatchKind::Named => Relation::None,
+        MatchKind::Matcher => {
+            // A Caddy route without a matcher of its own serves what its block matched.
+            let Some(m) = r.matcher.as_ref() else {
+                return r
+                    .parent
+                    .map_or(Relation::None, |p| relation(host, p, prefix));
+            };
+            let hits = r.matches(&probe) == Some(true);
+            if m.has_grpc_condition() && hits {
+                return Relation::Specific;
+            }
+            // Caddy's path matching ignores case: only a missing `*` or a typo misses.
+            let lower = prefix.to_ascii_lowercase();
+            let mut near_miss = false;
+            for p in &m.paths {
+                let written = p.trim_end_matches('*').to_ascii_lowercase();
+                if written == "/" || written.is_empty() {
+                    continue;
+                }
+                let meant = written.starts_with(&lower) || near(&written, &lower);
+                if meant && hits {
+                    return Relation::Specific;
+                }
+                near_miss |=
+                    meant || lower.starts_with(&written) && written.len() + 1 >= lower.len();
+            }
+            if near_miss {
+                Relation::NearMiss
+            } else {
+                Relation::None
+            }
+        }
         MatchKind::Regex { .. } => {
             // Only a regex that names the path is meant for it; one that merely happens to
             // match it (`~ Service`, `~* /s`) is a general route that may shadow it.
@@ -181,7 +213,7 @@ pub fn grpc_routing(host: &Host, prefix: &str) -> GrpcRouting {
         host.routes[r]
             .handler
             .as_ref()
-            .is_some_and(|h| h.kind == HandlerKind::Grpc)
+            .is_some_and(|h| h.kind == HandlerKind::Grpc || h.carries_grpc())
     };
     let winner_specific = winner.is_some_and(|w| relation(host, w, prefix) == Relation::Specific);
     if let Some(w) = winner.filter(|_| winner_specific) {

@@ -1,9 +1,10 @@
 //! Runs the rules over a loaded configuration.
 
 use proxylint_model::service::{self, Fronting, GrpcRouting, Service};
-use proxylint_model::{Forward, Host, HostId, Loc, Model, Route, RouteId};
+use proxylint_model::{Dialect, Forward, Host, HostId, Loc, Model, Route, RouteId};
+use proxylint_syntax::caddy::{self, Caddy, Expanded};
 use proxylint_syntax::nginx::{Entry, Node, Workspace};
-use proxylint_syntax::FileId;
+use proxylint_syntax::{FileId, SourceMap, Span};
 
 use crate::{Diagnostic, Label};
 
@@ -33,12 +34,11 @@ pub struct GrpcSite {
     pub routing: GrpcRouting,
 }
 
-/// Everything a rule may look at for one nginx entry point.
-pub struct NginxContext<'a> {
-    pub ws: &'a Workspace,
-    pub entry: &'a Entry,
-    /// The entry's tree with includes expanded.
-    pub nodes: &'a [Node<'a>],
+/// What every dialect gives the rules: the model of one entry point and the gRPC analysis
+/// over it.
+pub struct ProxyContext<'a> {
+    pub dialect: Dialect,
+    pub sources: &'a SourceMap,
     pub model: &'a Model,
     pub settings: &'a Settings,
     pub fronting: Vec<Fronting>,
@@ -47,7 +47,59 @@ pub struct NginxContext<'a> {
     services_by_host: Vec<Vec<usize>>,
 }
 
-impl<'a> NginxContext<'a> {
+/// Everything a rule may look at for one nginx entry point: the model, and the tree.
+pub struct NginxContext<'a> {
+    pub proxy: ProxyContext<'a>,
+    pub ws: &'a Workspace,
+    pub entry: &'a Entry,
+    /// The entry's tree with includes expanded.
+    pub nodes: &'a [Node<'a>],
+}
+
+impl<'a> std::ops::Deref for NginxContext<'a> {
+    type Target = ProxyContext<'a>;
+    fn deref(&self) -> &ProxyContext<'a> {
+        &self.proxy
+    }
+}
+
+/// Everything a rule may look at for one Caddyfile entry point.
+pub struct CaddyContext<'a> {
+    pub proxy: ProxyContext<'a>,
+    pub expanded: &'a Expanded,
+}
+
+impl<'a> std::ops::Deref for CaddyContext<'a> {
+    type Target = ProxyContext<'a>;
+    fn deref(&self) -> &ProxyContext<'a> {
+        &self.proxy
+    }
+}
+
+impl<'a> ProxyContext<'a> {
+    fn new(
+        dialect: Dialect,
+        sources: &'a SourceMap,
+        model: &'a Model,
+        settings: &'a Settings,
+    ) -> Self {
+        let fronting = service::fronting(model, &settings.services);
+        let grpc = grpc_sites(model, &fronting, &settings.services);
+        let mut services_by_host = vec![Vec::new(); model.hosts.len()];
+        for f in &fronting {
+            services_by_host[f.host].push(f.service);
+        }
+        ProxyContext {
+            dialect,
+            sources,
+            model,
+            settings,
+            fronting,
+            grpc,
+            services_by_host,
+        }
+    }
+
     pub fn is_fronting(&self, host: HostId) -> bool {
         !self.services_by_host[host].is_empty()
     }
@@ -92,11 +144,15 @@ impl<'a> NginxContext<'a> {
 
     /// The source text at a location.
     pub fn text(&self, loc: Loc) -> String {
-        self.ws.sources.get(loc.file).text_of(loc.span).into_owned()
+        self.sources.get(loc.file).text_of(loc.span).into_owned()
     }
 
-    pub fn src(&self, file: FileId) -> &[u8] {
-        &self.ws.sources.get(file).text
+    pub fn src(&self, file: FileId) -> &'a [u8] {
+        &self.sources.get(file).text
+    }
+
+    pub fn is_caddy(&self) -> bool {
+        self.dialect == Dialect::Caddy
     }
 }
 
@@ -116,26 +172,17 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
             let nodes = ws.expand(entry);
             let coverage = crate::suppress::coverage(&nodes, &suppressions);
             let model = proxylint_model::nginx::lower(ws, entry);
-            let fronting = service::fronting(&model, &settings.services);
-            let grpc = grpc_sites(&model, &fronting, &settings.services);
-            let mut services_by_host = vec![Vec::new(); model.hosts.len()];
-            for f in &fronting {
-                services_by_host[f.host].push(f.service);
-            }
             let cx = NginxContext {
+                proxy: ProxyContext::new(Dialect::Nginx, &ws.sources, &model, settings),
                 ws,
                 entry,
                 nodes: &nodes,
-                model: &model,
-                settings,
-                fronting,
-                grpc,
-                services_by_host,
             };
             let found: Vec<Diagnostic> = crate::all()
                 .par_iter()
                 .flat_map_iter(|rule| {
                     let mut out = Vec::new();
+                    rule.check_proxy(&cx.proxy, &mut out);
                     rule.check_nginx(&cx, &mut out);
                     out
                 })
@@ -152,6 +199,81 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
     out.extend(invalid);
     sort_and_dedup(&mut out);
     out
+}
+
+/// Checks every entry point of the Caddyfiles read. Imported files report findings at their
+/// own spans, with the import that brought them in as related information.
+pub fn check_caddy(
+    caddy: &Caddy,
+    sources: &SourceMap,
+    entries: &[caddy::Entry],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    let (suppressions, invalid) = crate::suppress::collect_caddy(caddy, sources);
+    let marks = crate::suppress::service_marks_caddy(caddy, sources);
+    let mut out: Vec<Diagnostic> = entries
+        .par_iter()
+        .flat_map_iter(|&entry| {
+            let expanded = caddy.expand(sources, entry);
+            let model = proxylint_model::caddy::lower(&expanded, &marks);
+            let cx = CaddyContext {
+                proxy: ProxyContext::new(Dialect::Caddy, sources, &model, settings),
+                expanded: &expanded,
+            };
+            let mut found: Vec<Diagnostic> = crate::all()
+                .par_iter()
+                .flat_map_iter(|rule| {
+                    let mut out = Vec::new();
+                    rule.check_proxy(&cx.proxy, &mut out);
+                    rule.check_caddy(&cx, &mut out);
+                    out
+                })
+                .collect();
+            for d in &mut found {
+                add_import_chain(d, &expanded);
+            }
+            found
+        })
+        .collect();
+    sort_and_dedup(&mut out);
+    let mut out = crate::suppress::apply(out, suppressions);
+    out.extend(invalid);
+    sort_and_dedup(&mut out);
+    out
+}
+
+/// A finding inside imported text names the import that brought it in (outermost last).
+fn add_import_chain(d: &mut Diagnostic, x: &Expanded) {
+    fn find(nodes: &[caddy::Node], at: Loc) -> Option<&[(FileId, Span)]> {
+        for n in nodes {
+            let inside =
+                n.file == at.file && n.span.start <= at.span.start && at.span.start <= n.span.end;
+            if inside && !n.via.is_empty() {
+                return Some(&n.via);
+            }
+            if let Some(found) = find(&n.children, at) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    let at = Loc::new(d.primary.file, d.primary.span);
+    let via = find(&x.global, at).or_else(|| {
+        x.sites.iter().find_map(|site| {
+            find(&site.directives, at).or_else(|| {
+                let own = site.file == at.file && site.span == at.span;
+                (own && !site.via.is_empty()).then_some(site.via.as_slice())
+            })
+        })
+    });
+    for &(file, span) in via.unwrap_or_default().iter().rev() {
+        d.related.push(Label {
+            file,
+            span,
+            message: Some("imported here".to_string()),
+        });
+    }
 }
 
 fn grpc_sites(model: &Model, fronting: &[Fronting], services: &[Service]) -> Vec<GrpcSite> {

@@ -14,7 +14,10 @@ mod suppress;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use docs::rule_page;
-pub use engine::{check_nginx, io_error, sort_and_dedup, GrpcSite, NginxContext, Settings};
+pub use engine::{
+    check_caddy, check_nginx, io_error, sort_and_dedup, CaddyContext, GrpcSite, NginxContext,
+    ProxyContext, Settings,
+};
 pub use rules::{all, by_code, Rule, RuleMeta, Scope};
 
 /// Where rule pages are published; a rule's page is `{DOCS_URL}{code}.md`.

@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use proxylint_model::Loc;
+use proxylint_syntax::caddy::{Caddy, Item as CaddyItem};
 use proxylint_syntax::nginx::{Directive, Node, Workspace};
-use proxylint_syntax::{FileId, Span};
+use proxylint_syntax::{FileId, SourceMap, Span};
 
 use crate::{Diagnostic, Label};
 
@@ -76,64 +77,145 @@ fn parse_comment(text: &str) -> Parsed {
     Parsed::Ignore { codes, file_wide }
 }
 
-/// Every suppression comment of every file, and a PL008 finding for each malformed one.
+/// Every suppression comment of every nginx file, and a PL008 finding for each malformed one.
 pub fn collect(ws: &Workspace) -> (Vec<Suppression>, Vec<Diagnostic>) {
     let mut found = Vec::new();
     let mut invalid = Vec::new();
     for unit in &ws.units {
         let src = &ws.sources.get(unit.file).text;
-        let directives = all_directives(&unit.parsed.directives);
-        let first_directive = directives.first().map(|d| d.name.span.start);
-        for comment in &unit.parsed.comments {
-            let text = String::from_utf8_lossy(&src[comment.span.range()]);
-            let at = Label::at(Loc::new(unit.file, comment.span));
-            match parse_comment(&text) {
-                Parsed::Other => {}
-                Parsed::Invalid(why) => invalid.push(Diagnostic::new("PL008", at, why)),
-                Parsed::Ignore {
-                    codes,
-                    file_wide: true,
-                } => {
-                    if first_directive.is_some_and(|d| d < comment.span.start) {
-                        invalid.push(Diagnostic::new(
-                            "PL008",
-                            at,
-                            "`ignore-file` must come before the file's first directive",
-                        ));
-                        continue;
-                    }
-                    found.push(Suppression {
-                        file: unit.file,
-                        comment: comment.span,
-                        codes,
-                        target: None,
-                        covered: vec![(unit.file, unit.range)],
-                        used: Vec::new(),
-                    });
+        let directives: Vec<(u32, Span)> = all_directives(&unit.parsed.directives)
+            .iter()
+            .map(|d| (d.name.span.start, d.span))
+            .collect();
+        let comments: Vec<Span> = unit.parsed.comments.iter().map(|c| c.span).collect();
+        let file = FileText {
+            file: unit.file,
+            src,
+            comments: &comments,
+            directives: &directives,
+            range: unit.range,
+        };
+        collect_file(&file, &mut found, &mut invalid);
+    }
+    (found, invalid)
+}
+
+/// The same for Caddyfiles: `#` comments work the same way there.
+pub fn collect_caddy(caddy: &Caddy, sources: &SourceMap) -> (Vec<Suppression>, Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    let mut invalid = Vec::new();
+    for f in &caddy.files {
+        let src = &sources.get(f.file).text;
+        let mut directives: Vec<(u32, Span)> = f
+            .parsed
+            .directives()
+            .iter()
+            .map(|d| (d.span.start, d.span))
+            .collect();
+        // A site block is a directive for suppressions: a comment before it covers it.
+        for item in &f.parsed.items {
+            if let CaddyItem::Site { addresses, block } = item {
+                if let Some(first) = addresses.first() {
+                    let end = block.close.map_or_else(
+                        || block.children.last().map_or(first.span.end, |d| d.span.end),
+                        |c| c.end,
+                    );
+                    directives.push((first.span.start, Span::new(first.span.start, end)));
                 }
-                Parsed::Ignore {
-                    codes,
-                    file_wide: false,
-                } => match target(src, &directives, comment.span) {
-                    Some(d) => found.push(Suppression {
-                        file: unit.file,
-                        comment: comment.span,
-                        codes,
-                        target: Some((d.name.span.start, d.span)),
-                        covered: vec![(unit.file, d.span)],
-                        used: Vec::new(),
-                    }),
-                    None => invalid.push(Diagnostic::new(
-                        "PL008",
-                        at,
-                        "this suppression applies to no directive: put it on the line before \
-                             one, or at the end of its line",
-                    )),
-                },
+            }
+        }
+        directives.sort();
+        let file = FileText {
+            file: f.file,
+            src,
+            comments: &f.parsed.comments,
+            directives: &directives,
+            range: Span::from_range(0..src.len()),
+        };
+        collect_file(&file, &mut found, &mut invalid);
+    }
+    (found, invalid)
+}
+
+/// Where Caddyfiles mark a site with `# proxylint: grpc-service`.
+pub fn service_marks_caddy(caddy: &Caddy, sources: &SourceMap) -> Vec<Loc> {
+    let mut marks = Vec::new();
+    for f in &caddy.files {
+        let src = &sources.get(f.file).text;
+        for &c in &f.parsed.comments {
+            let text = String::from_utf8_lossy(&src[c.range()]);
+            let body = text.trim_start_matches('#').trim();
+            if body
+                .strip_prefix("proxylint:")
+                .is_some_and(|r| r.trim().starts_with("grpc-service"))
+            {
+                marks.push(Loc::new(f.file, c));
             }
         }
     }
-    (found, invalid)
+    marks
+}
+
+/// One file as suppressions see it: its comments and the spans of its directives (name
+/// start, whole span), in source order.
+struct FileText<'a> {
+    file: FileId,
+    src: &'a [u8],
+    comments: &'a [Span],
+    directives: &'a [(u32, Span)],
+    range: Span,
+}
+
+fn collect_file(f: &FileText, found: &mut Vec<Suppression>, invalid: &mut Vec<Diagnostic>) {
+    let first_directive = f.directives.first().map(|d| d.0);
+    for &comment in f.comments {
+        let text = String::from_utf8_lossy(&f.src[comment.range()]);
+        let at = Label::at(Loc::new(f.file, comment));
+        match parse_comment(&text) {
+            Parsed::Other => {}
+            Parsed::Invalid(why) => invalid.push(Diagnostic::new("PL008", at, why)),
+            Parsed::Ignore {
+                codes,
+                file_wide: true,
+            } => {
+                if first_directive.is_some_and(|d| d < comment.start) {
+                    invalid.push(Diagnostic::new(
+                        "PL008",
+                        at,
+                        "`ignore-file` must come before the file's first directive",
+                    ));
+                    continue;
+                }
+                found.push(Suppression {
+                    file: f.file,
+                    comment,
+                    codes,
+                    target: None,
+                    covered: vec![(f.file, f.range)],
+                    used: Vec::new(),
+                });
+            }
+            Parsed::Ignore {
+                codes,
+                file_wide: false,
+            } => match target(f.src, f.directives, comment) {
+                Some((start, span)) => found.push(Suppression {
+                    file: f.file,
+                    comment,
+                    codes,
+                    target: Some((start, span)),
+                    covered: vec![(f.file, span)],
+                    used: Vec::new(),
+                }),
+                None => invalid.push(Diagnostic::new(
+                    "PL008",
+                    at,
+                    "this suppression applies to no directive: put it on the line before \
+                     one, or at the end of its line",
+                )),
+            },
+        }
+    }
 }
 
 /// Every directive of a tree, in source order.
@@ -149,7 +231,7 @@ fn all_directives(top: &[Directive]) -> Vec<&Directive> {
 
 /// The directive a suppression comment speaks of: the last one that starts earlier on the
 /// comment's own line, else the next one after it with only blank lines and comments between.
-fn target<'d>(src: &[u8], directives: &[&'d Directive], comment: Span) -> Option<&'d Directive> {
+fn target(src: &[u8], directives: &[(u32, Span)], comment: Span) -> Option<(u32, Span)> {
     let line_start = src[..comment.start as usize]
         .iter()
         .rposition(|&c| c == b'\n' || c == b'\r')
@@ -157,14 +239,12 @@ fn target<'d>(src: &[u8], directives: &[&'d Directive], comment: Span) -> Option
     let trailing = directives
         .iter()
         .rev()
-        .find(|d| d.name.span.start >= line_start && d.name.span.start < comment.start);
-    if let Some(d) = trailing {
+        .find(|d| d.0 >= line_start && d.0 < comment.start);
+    if let Some(&d) = trailing {
         return Some(d);
     }
-    let next = directives
-        .iter()
-        .find(|d| d.name.span.start >= comment.end)?;
-    let between = &src[comment.end as usize..next.name.span.start as usize];
+    let next = *directives.iter().find(|d| d.0 >= comment.end)?;
+    let between = &src[comment.end as usize..next.0 as usize];
     let only_comments = between.split(|&c| c == b'\n' || c == b'\r').all(|line| {
         let line = line.trim_ascii();
         line.is_empty() || line.starts_with(b"#")

@@ -4,6 +4,7 @@
 //! rest of a file. Every node keeps its byte [`Span`] in its [`SourceFile`]; lines and columns
 //! are computed only when a diagnostic is rendered ([`LineIndex`]).
 
+pub mod caddy;
 pub mod nginx;
 mod source;
 mod span;
@@ -39,5 +40,11 @@ impl SyntaxError {
             message: message.into(),
             related: Vec::new(),
         }
+    }
+
+    /// Adds a place that explains the error.
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push((span, message.into()));
+        self
     }
 }

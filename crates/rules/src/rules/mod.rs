@@ -2,7 +2,7 @@
 
 use proxylint_syntax::nginx::Workspace;
 
-use crate::engine::NginxContext;
+use crate::engine::{CaddyContext, NginxContext, ProxyContext};
 use crate::{Diagnostic, Severity};
 
 mod pl000_io_error;
@@ -29,6 +29,7 @@ mod pl202_http2_directive_unsupported;
 mod pl203_http2_listen_deprecated;
 mod pl204_listener_without_tls;
 mod pl205_http2_via_shared_socket;
+mod pl206_front_timeout_short;
 mod pl301_grpc_route_unprotected;
 mod pl302_service_publicly_reachable;
 mod pl303_allow_without_deny;
@@ -86,8 +87,14 @@ pub trait Rule: Sync {
     /// Runs once over every file read (syntax-level rules).
     fn check_workspace(&self, _ws: &Workspace, _out: &mut Vec<Diagnostic>) {}
 
+    /// Runs once per entry point of every dialect, over its model.
+    fn check_proxy(&self, _cx: &ProxyContext, _out: &mut Vec<Diagnostic>) {}
+
     /// Runs once per nginx entry point, over its model and expanded tree.
     fn check_nginx(&self, _cx: &NginxContext, _out: &mut Vec<Diagnostic>) {}
+
+    /// Runs once per Caddyfile entry point, over its expanded tree.
+    fn check_caddy(&self, _cx: &CaddyContext, _out: &mut Vec<Diagnostic>) {}
 }
 
 static RULES: &[&dyn Rule] = &[
@@ -115,6 +122,7 @@ static RULES: &[&dyn Rule] = &[
     &pl203_http2_listen_deprecated::Http2ListenDeprecated,
     &pl204_listener_without_tls::ListenerWithoutTls,
     &pl205_http2_via_shared_socket::Http2ViaSharedSocket,
+    &pl206_front_timeout_short::FrontTimeoutShort,
     &pl301_grpc_route_unprotected::GrpcRouteUnprotected,
     &pl302_service_publicly_reachable::ServicePubliclyReachable,
     &pl303_allow_without_deny::AllowWithoutDeny,

@@ -29,6 +29,12 @@ impl Rule for IoError {
         &META
     }
 
+    fn check_caddy(&self, cx: &crate::engine::CaddyContext, out: &mut Vec<Diagnostic>) {
+        use proxylint_syntax::caddy::ProblemKind;
+        super::shared::caddy_problems(cx, ProblemKind::Outside, META.code, out);
+        super::shared::caddy_problems(cx, ProblemKind::Unreadable, META.code, out);
+    }
+
     /// Includes that name something that exists but cannot be read.
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (unit, at, target) in cx.entry.includes() {

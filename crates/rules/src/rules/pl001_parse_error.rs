@@ -29,6 +29,15 @@ impl Rule for ParseError {
         &META
     }
 
+    fn check_caddy(&self, cx: &crate::engine::CaddyContext, out: &mut Vec<Diagnostic>) {
+        super::shared::caddy_problems(
+            cx,
+            proxylint_syntax::caddy::ProblemKind::Syntax,
+            META.code,
+            out,
+        );
+    }
+
     fn check_workspace(&self, ws: &Workspace, out: &mut Vec<Diagnostic>) {
         report_syntax_errors(ws, SyntaxErrorKind::Parse, META.code, out);
     }

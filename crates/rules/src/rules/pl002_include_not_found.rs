@@ -31,6 +31,15 @@ impl Rule for IncludeNotFound {
         &META
     }
 
+    fn check_caddy(&self, cx: &crate::engine::CaddyContext, out: &mut Vec<Diagnostic>) {
+        super::shared::caddy_problems(
+            cx,
+            proxylint_syntax::caddy::ProblemKind::Missing,
+            META.code,
+            out,
+        );
+    }
+
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (unit, at, target) in cx.entry.includes() {
             let Some(loc) = include_path_loc(cx.ws, unit, at) else {

@@ -29,6 +29,15 @@ impl Rule for IncludeCycle {
         &META
     }
 
+    fn check_caddy(&self, cx: &crate::engine::CaddyContext, out: &mut Vec<Diagnostic>) {
+        super::shared::caddy_problems(
+            cx,
+            proxylint_syntax::caddy::ProblemKind::Cycle,
+            META.code,
+            out,
+        );
+    }
+
     fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
         for (unit, at, target) in cx.entry.includes() {
             let IncludeTarget::Cycle(looped) = target else {

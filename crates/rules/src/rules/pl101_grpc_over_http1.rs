@@ -1,10 +1,10 @@
 //! PL101 grpc-over-http1: the gRPC path is forwarded by an HTTP/1.x proxy rule.
 
-use proxylint_model::{HandlerKind, Protocol};
+use proxylint_model::{Forward, HandlerKind, Protocol, Route};
 
 use super::shared::route_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::{GrpcSite, ProxyContext};
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcOverHttp1;
@@ -48,16 +48,70 @@ impl Rule for GrpcOverHttp1 {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         self.check_served_routes(cx, out);
         self.check_method_routes(cx, out);
     }
 }
 
+/// An HTTP proxy that does not speak HTTP/2 to the backend. A Caddy upstream on port 443
+/// without a scheme is plain text to a TLS port: PL104 reports that.
+fn speaks_http1(forward: &Forward) -> bool {
+    let plaintext_tls_port = forward.kind == HandlerKind::ReverseProxy
+        && forward.scheme.is_none()
+        && !forward.tls
+        && forward.port == Some(443);
+    forward.is_http_proxy() && !forward.carries_grpc() && !plaintext_tls_port
+}
+
+fn caddy_finding(
+    cx: &ProxyContext,
+    site: &GrpcSite,
+    route: &Route,
+    forward: &Forward,
+) -> Diagnostic {
+    let why = if forward.tls {
+        "its transport is limited to HTTP/1.1 (`versions 1.1`)".to_string()
+    } else if forward.scheme.as_deref() == Some("http") {
+        "an `http://` upstream is reached over cleartext HTTP/1.1".to_string()
+    } else {
+        format!(
+            "an upstream without a scheme (`{}`) is reached over cleartext HTTP/1.1",
+            cx.text(forward.target_loc)
+        )
+    };
+    let backend = forward
+        .backend()
+        .unwrap_or_else(|| "backend:443".to_string());
+    let backend = backend.strip_suffix(":443").unwrap_or(&backend).to_string();
+    Diagnostic::new(
+        META.code,
+        Label::at(forward.loc),
+        format!(
+            "gRPC path `{}` is forwarded by `reverse_proxy` over HTTP/1.1: {why}; gRPC needs \
+             HTTP/2",
+            site.path
+        ),
+    )
+    .help(format!(
+        "proxy to `https://{backend}` and leave `versions` at its default (`1.1 2`), so Caddy \
+         negotiates HTTP/2; the client otherwise fails with \"Request protocol 'HTTP/1.1' is not \
+         supported\""
+    ))
+    .related(Label::with(
+        forward.target_loc,
+        "this upstream is dialled without HTTP/2",
+    ))
+    .related(Label::with(
+        route.loc,
+        format!("{} serves the gRPC calls", route_name(route)),
+    ))
+}
+
 impl GrpcOverHttp1 {
     /// Locations for single methods under the gRPC path (`location = /SignService/Sign`)
     /// win over the path's own location for those calls.
-    fn check_method_routes(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_method_routes(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for site in &cx.grpc {
             let host = &cx.model.hosts[site.host];
             let served = match site.routing {
@@ -72,37 +126,55 @@ impl GrpcOverHttp1 {
                 let Some(forward) = route.handler.as_ref() else {
                     continue;
                 };
-                if !inside || Some(route_id) == served || forward.kind != HandlerKind::Proxy {
+                if !inside || Some(route_id) == served || !speaks_http1(forward) {
                     continue;
                 }
+                let (what, help) = if cx.is_caddy() {
+                    (
+                        "`reverse_proxy`",
+                        "proxy these calls to an `https://` upstream (HTTP/2 is negotiated), or remove this route so the gRPC route serves them",
+                    )
+                } else {
+                    (
+                        "`proxy_pass`",
+                        "use `grpc_pass` here too, or remove this location so the gRPC location serves the call",
+                    )
+                };
                 out.push(
                     Diagnostic::new(
                         META.code,
                         Label::at(forward.loc),
                         format!(
-                            "gRPC calls to `{}` are forwarded with `proxy_pass`, which speaks {} to \
+                            "gRPC calls to `{}` are forwarded with {what}, which speaks {} to \
                              the backend; gRPC needs HTTP/2",
                             route.pattern,
                             forward.protocol.name()
                         ),
                     )
-                    .help("use `grpc_pass` here too, or remove this location so the gRPC location serves the call")
-                    .related(Label::with(route.loc, format!("{} takes these calls", route_name(route)))),
+                    .help(help)
+                    .related(Label::with(
+                        route.loc,
+                        format!("{} takes these calls", route_name(route)),
+                    )),
                 );
             }
         }
     }
 
-    fn check_served_routes(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_served_routes(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
             let route = &cx.model.hosts[site.host].routes[route_id];
             let Some(forward) = route.handler.as_ref() else {
                 continue;
             };
-            if forward.kind != HandlerKind::Proxy {
+            if !speaks_http1(forward) {
                 continue;
             }
             let version = forward.protocol.name();
+            if cx.is_caddy() {
+                out.push(caddy_finding(cx, site, route, forward));
+                continue;
+            }
             let scheme = if forward.tls { "grpcs" } else { "grpc" };
             let target = forward
                 .backend()

@@ -5,7 +5,7 @@ use proxylint_model::HandlerKind;
 
 use super::shared::{host_name, route_name};
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcRouteMissing;
@@ -45,7 +45,7 @@ impl Rule for GrpcRouteMissing {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for site in &cx.grpc {
             let GrpcRouting::General(winner) = site.routing else {
                 continue;
@@ -55,6 +55,15 @@ impl Rule for GrpcRouteMissing {
                 continue;
             }
             let location = |label: &str| {
+                if cx.is_caddy() {
+                    let label = label.strip_suffix(":443").unwrap_or(label);
+                    return format!(
+                        "add `handle {}* {{ reverse_proxy https://{} }}` to {}",
+                        site.path,
+                        label,
+                        host_name(host)
+                    );
+                }
                 format!(
                     "add `location {} {{ grpc_pass grpcs://{}; }}` to {}",
                     site.path,
@@ -62,13 +71,14 @@ impl Rule for GrpcRouteMissing {
                     host_name(host)
                 )
             };
+            let place = if cx.is_caddy() { "route" } else { "location" };
             let Some(route_id) = winner else {
                 out.push(
                     Diagnostic::new(
                         META.code,
                         Label::at(host.loc),
                         format!(
-                            "{} fronts a gRPC service but no location serves `{}`",
+                            "{} fronts a gRPC service but no {place} serves `{}`",
                             host_name(host),
                             site.path
                         ),
@@ -81,7 +91,7 @@ impl Rule for GrpcRouteMissing {
             if route
                 .handler
                 .as_ref()
-                .is_some_and(|f| f.kind == HandlerKind::Grpc)
+                .is_some_and(|f| f.kind == HandlerKind::Grpc || (f.carries_grpc() && f.tls))
             {
                 continue;
             }
@@ -109,7 +119,7 @@ impl Rule for GrpcRouteMissing {
                     META.code,
                     Label::at(primary),
                     format!(
-                        "no location forwards gRPC path `{}` as gRPC: calls fall into {}, and {how}",
+                        "no {place} forwards gRPC path `{}` as gRPC: calls fall into {}, and {how}",
                         site.path,
                         route_name(route)
                     ),

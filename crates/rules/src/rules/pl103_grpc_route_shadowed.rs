@@ -5,7 +5,7 @@ use proxylint_model::MatchKind;
 
 use super::shared::route_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcRouteShadowed;
@@ -72,7 +72,7 @@ impl Rule for GrpcRouteShadowed {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for site in &cx.grpc {
             let GrpcRouting::Shadowed {
                 specific,
@@ -82,8 +82,18 @@ impl Rule for GrpcRouteShadowed {
                 continue;
             };
             let host = &cx.model.hosts[site.host];
-            let (lost, won) = (&host.routes[specific], &host.routes[winner]);
+            let caddy = cx.is_caddy();
+            let (lost, won) = (
+                &host.routes[specific],
+                super::shared::block_of(host, &host.routes[winner], caddy),
+            );
             let help = match (won.kind, lost.kind) {
+                (MatchKind::Matcher, _) => format!(
+                    "Caddy runs directives in its own order (`handle` before `respond` and \
+                     `reverse_proxy`) and the first matching `handle` wins: put the gRPC route in \
+                     a `handle {}*` block, or order routes yourself inside one `route` block",
+                    site.path
+                ),
                 (MatchKind::Regex { .. }, MatchKind::Prefix) => format!(
                     "write `location ^~ {}` so nginx stops before trying regex locations, or \
                      exclude the path from the regex",
@@ -107,7 +117,14 @@ impl Rule for GrpcRouteShadowed {
                     ),
                 )
                 .help(help)
-                .related(Label::with(won.loc, "this location wins for the gRPC path")),
+                .related(Label::with(
+                    won.loc,
+                    if cx.is_caddy() {
+                        "this route wins for the gRPC path"
+                    } else {
+                        "this location wins for the gRPC path"
+                    },
+                )),
             );
         }
     }

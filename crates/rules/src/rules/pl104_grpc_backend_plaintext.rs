@@ -3,7 +3,7 @@
 use proxylint_model::HandlerKind;
 
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcBackendPlaintext;
@@ -47,13 +47,18 @@ impl Rule for GrpcBackendPlaintext {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
             let host = &cx.model.hosts[site.host];
             let Some(forward) = host.routes[route_id].handler.as_ref() else {
                 continue;
             };
-            if forward.kind != HandlerKind::Grpc || forward.tls || forward.host_is_variable {
+            // A Caddy upstream on port 443 without a scheme: cleartext HTTP/1.1 to a TLS port.
+            let bare_tls_port = forward.kind == HandlerKind::ReverseProxy
+                && forward.scheme.is_none()
+                && forward.port == Some(443);
+            if !(forward.carries_grpc() || bare_tls_port) || forward.tls || forward.host_is_variable
+            {
                 continue;
             }
             let backend = forward.backend();
@@ -76,18 +81,31 @@ impl Rule for GrpcBackendPlaintext {
             } else {
                 continue;
             };
-            let mut d = Diagnostic::new(
-                META.code,
-                Label::at(forward.loc),
-                format!(
-                    "`grpc_pass {}` sends cleartext HTTP/2, but {why}",
-                    forward.target
-                ),
-            )
-            .help(format!(
-                "use `grpc_pass grpcs://{};`",
-                backend.unwrap_or_else(|| "backend:443".to_string())
-            ));
+            let backend = backend.unwrap_or_else(|| "backend:443".to_string());
+            let mut d = if cx.is_caddy() {
+                let sends = if bare_tls_port {
+                    "cleartext HTTP/1.1 (an upstream without a scheme gets no TLS, even on port 443)"
+                } else {
+                    "cleartext HTTP/2"
+                };
+                let host_only = backend.strip_suffix(":443").unwrap_or(&backend);
+                Diagnostic::new(
+                    META.code,
+                    Label::at(forward.target_loc),
+                    format!("`reverse_proxy {}` sends {sends}, but {why}", forward.target),
+                )
+                .help(format!("use `reverse_proxy https://{host_only}`: Caddy then negotiates HTTP/2 over TLS"))
+            } else {
+                Diagnostic::new(
+                    META.code,
+                    Label::at(forward.loc),
+                    format!(
+                        "`grpc_pass {}` sends cleartext HTTP/2, but {why}",
+                        forward.target
+                    ),
+                )
+                .help(format!("use `grpc_pass grpcs://{backend};`"))
+            };
             if let Some(other) = https_elsewhere {
                 d = d.related(Label::with(
                     other.loc,

@@ -1,9 +1,9 @@
 //! PL105 grpc-timeout-short: the gRPC route's timeouts cut long calls.
 
-use proxylint_model::{Forward, HandlerKind, Setting};
+use proxylint_model::{Forward, Setting};
 
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcTimeoutShort;
@@ -44,13 +44,13 @@ impl Rule for GrpcTimeoutShort {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
             let route = &cx.model.hosts[site.host].routes[route_id];
             let Some(forward) = route.handler.as_ref() else {
                 continue;
             };
-            if forward.kind != HandlerKind::Grpc {
+            if !forward.carries_grpc() {
                 continue;
             }
             let minimum = cx.service(site).min_timeout_secs;
@@ -64,7 +64,12 @@ impl Rule for GrpcTimeoutShort {
             if !defaults_short.is_empty() && route.unknown.is_empty() {
                 out.push(default_finding(forward, &defaults_short, minimum));
             }
-            for (name, setting) in [("grpc_read_timeout", read), ("grpc_send_timeout", send)] {
+            let names = if cx.is_caddy() {
+                ["read_timeout", "write_timeout"]
+            } else {
+                ["grpc_read_timeout", "grpc_send_timeout"]
+            };
+            for (name, setting) in [(names[0], read), (names[1], send)] {
                 if let (Some(loc), true) = (setting.loc, short(setting)) {
                     out.push(
                         Diagnostic::new(
@@ -75,7 +80,11 @@ impl Rule for GrpcTimeoutShort {
                                 setting.value
                             ),
                         )
-                        .help(format!("set `{name} {minimum}s;` in the gRPC location")),
+                        .help(if cx.is_caddy() {
+                            format!("set `{name} {minimum}s` in the gRPC route's `transport http` block, or remove it (Caddy has no default limit)")
+                        } else {
+                            format!("set `{name} {minimum}s;` in the gRPC location")
+                        }),
                     );
                 }
             }

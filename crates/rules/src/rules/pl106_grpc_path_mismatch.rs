@@ -5,7 +5,7 @@ use proxylint_model::MatchKind;
 
 use super::shared::route_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcPathMismatch;
@@ -48,14 +48,30 @@ impl Rule for GrpcPathMismatch {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for site in &cx.grpc {
             let GrpcRouting::Mismatch { near, winner } = site.routing else {
                 continue;
             };
             let host = &cx.model.hosts[site.host];
             let route = &host.routes[near];
-            let reason = if route.is_regex() {
+            let reason = if route.kind == MatchKind::Matcher {
+                let written = route
+                    .matcher
+                    .as_ref()
+                    .and_then(|m| m.paths.first())
+                    .cloned()
+                    .unwrap_or_default();
+                if written.ends_with('*') {
+                    format!("`{written}` is not `{}*`", site.path)
+                } else {
+                    format!(
+                        "Caddy path matchers are exact unless they end in `*`: `{written}` matches \
+                         only that path, never `{}<Method>`",
+                        site.path
+                    )
+                }
+            } else if route.is_regex() {
                 format!(
                     "the regex does not match `{}`",
                     proxylint_model::service::probe_path(&site.path)
@@ -77,14 +93,22 @@ impl Rule for GrpcPathMismatch {
             };
             let mut d = Diagnostic::new(
                 META.code,
-                Label::at(route.loc),
+                Label::at(if route.kind == MatchKind::Matcher {
+                    route.pattern_loc
+                } else {
+                    route.loc
+                }),
                 format!(
                     "{} looks meant for gRPC path `{}` but never matches its calls: {reason}",
                     route_name(route),
                     site.path
                 ),
             )
-            .help(format!("write `location {} {{ … }}`", site.path));
+            .help(if route.kind == MatchKind::Matcher {
+                format!("match `{}*`", site.path)
+            } else {
+                format!("write `location {} {{ … }}`", site.path)
+            });
             if let Some(w) = winner {
                 d = d.related(Label::with(
                     host.routes[w].loc,

@@ -3,7 +3,7 @@
 use proxylint_model::ActionKind;
 
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcPathRewritten;
@@ -47,11 +47,36 @@ impl Rule for GrpcPathRewritten {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
-            let route = &cx.model.hosts[site.host].routes[route_id];
-            for action in &route.actions {
-                if !matches!(action.kind, ActionKind::Rewrite { .. }) {
+            let host = &cx.model.hosts[site.host];
+            // In Caddy the rewrite may sit on an enclosing block (`handle_path`).
+            let mut chain = vec![route_id];
+            while let Some(parent) = host.routes[*chain.last().unwrap_or(&route_id)].parent {
+                if !cx.is_caddy() {
+                    break;
+                }
+                chain.push(parent);
+            }
+            let actions = chain.iter().flat_map(|&r| host.routes[r].actions.iter());
+            for action in actions {
+                if !matches!(action.kind, ActionKind::Rewrite { .. }) || action.conditional {
+                    continue;
+                }
+                if cx.is_caddy() {
+                    let directive = cx.text(action.loc);
+                    let (message, help) = if directive == "handle_path" {
+                        (
+                            format!("`handle_path` strips `{}` from the path, so the backend sees `/<Method>` instead of `{}<Method>`", site.path.trim_end_matches('/'), site.path),
+                            format!("write `handle {}*` instead: gRPC backends route calls by their full path", site.path),
+                        )
+                    } else {
+                        (
+                            format!("`{directive}` in the gRPC route changes the method path under `{}`", site.path),
+                            "remove the rewrite: gRPC backends route calls by their full path".to_string(),
+                        )
+                    };
+                    out.push(Diagnostic::new(META.code, Label::at(action.loc), message).help(help));
                     continue;
                 }
                 out.push(

@@ -6,7 +6,7 @@ use proxylint_model::{HostId, Model};
 
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct Http2Disabled;
@@ -109,7 +109,7 @@ impl Rule for Http2Disabled {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         let sockets = sockets_with_http2(cx.model);
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
             // An include that was not read could hold `listen … http2`, unless the server
@@ -133,7 +133,11 @@ impl Rule for Http2Disabled {
                 .nginx_version
                 .as_ref()
                 .is_some_and(|v| *v < semver::Version::new(1, 25, 1));
-            let fix = if old {
+            let fix = if cx.is_caddy() {
+                "add `h2` to the global `servers { protocols … }` option (or remove the option: \
+                 Caddy offers h1, h2 and h3 by default)"
+                    .to_string()
+            } else if old {
                 format!(
                     "write `listen {} ssl http2;` (nginx before 1.25.1)",
                     listener.port
@@ -155,7 +159,12 @@ impl Rule for Http2Disabled {
             )
             .help(fix);
             if let Some(off) = host.http2.as_ref().and_then(|s| s.loc) {
-                d = d.related(Label::with(off, "HTTP/2 is switched off here"));
+                let why = if cx.is_caddy() {
+                    "these protocols leave out `h2`"
+                } else {
+                    "HTTP/2 is switched off here"
+                };
+                d = d.related(Label::with(off, why));
             }
             out.push(d);
         }

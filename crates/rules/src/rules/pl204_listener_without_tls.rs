@@ -2,7 +2,7 @@
 
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct ListenerWithoutTls;
@@ -66,7 +66,7 @@ impl Rule for ListenerWithoutTls {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
             if !cx.is_fronting(host_id) || host.partial || !host.unknown.is_empty() {
                 continue;
@@ -88,7 +88,12 @@ impl Rule for ListenerWithoutTls {
                         host_name(host)
                     ),
                 )
-                .help("listen with `listen 443 ssl;` and `http2 on;`, with `ssl_certificate` and `ssl_certificate_key`"),
+                .help(if cx.is_caddy() {
+                    "serve the site over HTTPS: drop `http://` (or the `:80` port) from its address so \
+                     Caddy's automatic HTTPS applies"
+                } else {
+                    "listen with `listen 443 ssl;` and `http2 on;`, with `ssl_certificate` and `ssl_certificate_key`"
+                }),
             );
         }
     }

@@ -2,7 +2,7 @@
 
 use super::shared::route_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct GrpcRouteUnprotected;
@@ -46,11 +46,19 @@ impl Rule for GrpcRouteUnprotected {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (site, route_id) in cx.grpc_routes() {
             let host = &cx.model.hosts[site.host];
             let route = &host.routes[route_id];
             if cx.service(site).public || host.partial || route.grpc_access().restricts() {
+                continue;
+            }
+            // Rules that exist but run too late are PL304's finding.
+            if route.skipped_access.iter().any(|_| true)
+                || route
+                    .parent
+                    .is_some_and(|p| !host.routes[p].skipped_access.is_empty())
+            {
                 continue;
             }
             if !route.unknown.is_empty() {
@@ -78,6 +86,12 @@ impl Rule for GrpcRouteUnprotected {
             else {
                 continue;
             };
+            // A Caddy route without a matcher is named by the block it sits in.
+            let caddy = cx.is_caddy();
+            let (route, guarded) = (
+                super::shared::block_of(host, route, caddy),
+                super::shared::block_of(host, guarded, caddy),
+            );
             let rules = guarded.access.locs();
             let mut d = Diagnostic::new(
                 META.code,
@@ -89,10 +103,14 @@ impl Rule for GrpcRouteUnprotected {
                     route_name(guarded)
                 ),
             )
-            .help(
+            .help(if cx.is_caddy() {
+                "put the `remote_ip` check where it runs before every route: a site-level \
+                 `abort @untrusted` runs after `handle` blocks, so repeat it inside each `handle`, \
+                 or wrap the site in a `route` block that checks first"
+            } else {
                 "move the `allow`/`deny` lines to the server level so every location inherits \
-                 them, or repeat them in this location",
-            );
+                 them, or repeat them in this location"
+            });
             if let Some(&first) = rules.first() {
                 d = d.related(Label::with(
                     first,

@@ -2,7 +2,7 @@
 
 use super::shared::host_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct ServicePubliclyReachable;
@@ -62,7 +62,7 @@ impl Rule for ServicePubliclyReachable {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (host_id, host) in cx.model.hosts.iter().enumerate() {
             if !cx.is_fronting(host_id) || host.partial || !host.unknown.is_empty() {
                 continue;
@@ -72,7 +72,10 @@ impl Rule for ServicePubliclyReachable {
             }
             let restricted = host.access.restricts()
                 || host.routes.iter().any(|r| {
-                    r.access.restricts() || r.grpc_access().restricts() || !r.unknown.is_empty()
+                    r.access.restricts()
+                        || r.grpc_access().restricts()
+                        || !r.unknown.is_empty()
+                        || !r.skipped_access.is_empty()
                 });
             if restricted {
                 continue;
@@ -87,10 +90,13 @@ impl Rule for ServicePubliclyReachable {
                         host_name(host)
                     ),
                 )
-                .help(
+                .help(if cx.is_caddy() {
+                    "allow only trusted networks, e.g. `@untrusted not remote_ip 10.0.0.0/8` and \
+                     `abort @untrusted` (inside every `handle` block, which run before it)"
+                } else {
                     "allow only trusted networks at server level, e.g. `allow 10.0.0.0/8; \
-                     deny all;`",
-                ),
+                     deny all;`"
+                }),
             );
         }
     }

@@ -1,7 +1,8 @@
 //! PL304 access-rules-bypassed: `return` runs before the access check.
 
+use super::shared::route_name;
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct AccessRulesBypassed;
@@ -47,7 +48,11 @@ impl Rule for AccessRulesBypassed {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
+        if cx.is_caddy() {
+            check_caddy_order(cx, out);
+            return;
+        }
         for (_, host) in cx.fronting_hosts() {
             // A `return` at server level runs before any location is chosen, so it
             // bypasses the access rules of every location.
@@ -96,6 +101,58 @@ impl Rule for AccessRulesBypassed {
                     out.push(d);
                 }
             }
+        }
+    }
+}
+
+/// Caddy runs `handle`, `handle_path` and `route` before `abort`, `error` and `respond`: a
+/// site-level deny never sees what those blocks answer.
+fn check_caddy_order(cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
+    for (_, host) in cx.fronting_hosts() {
+        for &id in &host.top_routes {
+            let route = &host.routes[id];
+            if route.skipped_access.is_empty() || route.access.restricts() {
+                continue;
+            }
+            let grpc = cx.grpc.iter().find(|site| {
+                let served = match site.routing {
+                    proxylint_model::service::GrpcRouting::Served(r) => Some(r),
+                    _ => None,
+                };
+                let mut at = served;
+                while let Some(r) = at {
+                    if r == id {
+                        return true;
+                    }
+                    at = host.routes[r].parent;
+                }
+                false
+            });
+            let what = match grpc {
+                Some(site) => format!("the gRPC calls to `{}`", site.path),
+                None => "its requests".to_string(),
+            };
+            let mut d = Diagnostic::new(
+                META.code,
+                Label::at(route.loc),
+                format!(
+                    "{} runs before the site's access rules in Caddy's directive order, so it \
+                     answers {what} for clients they deny",
+                    route_name(route)
+                ),
+            )
+            .help(
+                "Caddy orders `handle` before `abort`/`respond`: put the `remote_ip` check inside \
+                 this block, or wrap the site's directives in one `route { … }` block, which keeps \
+                 the order written",
+            );
+            for &rule in route.skipped_access.iter().take(1) {
+                d = d.related(Label::with(
+                    rule,
+                    "this access rule runs only after that block",
+                ));
+            }
+            out.push(d);
         }
     }
 }

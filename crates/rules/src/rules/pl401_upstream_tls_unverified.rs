@@ -1,7 +1,9 @@
 //! PL401 upstream-tls-unverified: the backend certificate is not verified.
 
+use proxylint_model::HandlerKind;
+
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct UpstreamTlsUnverified;
@@ -61,9 +63,29 @@ impl Rule for UpstreamTlsUnverified {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (_, f) in cx.fronting_forwards() {
             if !f.tls || f.verify.value {
+                continue;
+            }
+            if f.kind == HandlerKind::ReverseProxy {
+                let loc = f.verify.loc.unwrap_or(f.loc);
+                out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(loc),
+                        format!(
+                            "backend certificate of `{}` is not verified: \
+                             `tls_insecure_skip_verify` is set",
+                            f.target
+                        ),
+                    )
+                    .help(
+                        "fine when the backend's certificate cannot match its name; otherwise \
+                         remove it and trust the backend's CA with `tls_trust_pool` (or \
+                         `tls_trusted_ca_certs`)",
+                    ),
+                );
                 continue;
             }
             let prefix = f.kind.directive().trim_end_matches("_pass");

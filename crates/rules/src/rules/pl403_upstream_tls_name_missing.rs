@@ -2,8 +2,10 @@
 
 use std::net::IpAddr;
 
+use proxylint_model::HandlerKind;
+
 use super::{Rule, RuleMeta, Scope};
-use crate::engine::NginxContext;
+use crate::engine::ProxyContext;
 use crate::{Diagnostic, Label, Severity};
 
 pub struct UpstreamTlsNameMissing;
@@ -64,7 +66,7 @@ impl Rule for UpstreamTlsNameMissing {
         &META
     }
 
-    fn check_nginx(&self, cx: &NginxContext, out: &mut Vec<Diagnostic>) {
+    fn check_proxy(&self, cx: &ProxyContext, out: &mut Vec<Diagnostic>) {
         for (_, f) in cx.fronting_forwards() {
             if !f.tls || !f.verify.value || f.ssl_name.is_some() || f.host_is_variable {
                 continue;
@@ -79,6 +81,28 @@ impl Rule for UpstreamTlsNameMissing {
             } else {
                 continue;
             };
+            if f.kind == HandlerKind::ReverseProxy {
+                if unmatched != "an IP address" {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        META.code,
+                        Label::at(f.target_loc),
+                        format!(
+                            "`{}` is dialled by IP address: Caddy sends no server name and \
+                             verifies the backend certificate against `{name}`, which no \
+                             certificate names",
+                            f.target
+                        ),
+                    )
+                    .help(
+                        "add `transport http { tls_server_name <name in the certificate> }`, or \
+                         dial the backend by that name",
+                    ),
+                );
+                continue;
+            }
             let prefix = f.kind.directive().trim_end_matches("_pass");
             out.push(
                 Diagnostic::new(

@@ -153,10 +153,23 @@ pub fn host_name(host: &Host) -> String {
         .map_or_else(|| "this server".to_string(), |n| format!("`{n}`"))
 }
 
-/// How a finding names a route: `location /SignService/`, `location ~ ^/api/`.
+/// How a finding names a route: `location /SignService/`, `location ~ ^/api/`, and for
+/// Caddy `handle /SignService/*`, `reverse_proxy @grpc`.
 pub fn route_name(route: &Route) -> String {
     use proxylint_model::MatchKind::*;
+    if route.kind == Matcher {
+        let directive = route
+            .directives
+            .first()
+            .map_or("route", |(n, _)| n.as_str());
+        return if route.matcher.is_some() {
+            format!("`{directive} {}`", route.pattern)
+        } else {
+            format!("`{directive}`")
+        };
+    }
     let modifier = match route.kind {
+        Matcher => "",
         Exact => "= ",
         PrefixNoRegex => "^~ ",
         Regex {
@@ -168,4 +181,43 @@ pub fn route_name(route: &Route) -> String {
         Prefix | Named => "",
     };
     format!("`location {modifier}{}`", route.pattern)
+}
+
+/// Findings for the problems of one kind met while reading and expanding a Caddyfile.
+pub fn caddy_problems(
+    cx: &crate::engine::CaddyContext,
+    kind: proxylint_syntax::caddy::ProblemKind,
+    code: &'static str,
+    out: &mut Vec<crate::Diagnostic>,
+) {
+    for p in cx.expanded.problems.iter().filter(|p| p.kind == kind) {
+        let mut d = crate::Diagnostic::new(
+            code,
+            crate::Label::at(Loc::new(p.file, p.span)),
+            p.message.clone(),
+        );
+        for (file, span, message) in &p.related {
+            d = d.related(crate::Label::with(Loc::new(*file, *span), message.clone()));
+        }
+        if kind == proxylint_syntax::caddy::ProblemKind::Outside {
+            d = d.severity(crate::Severity::Info);
+        }
+        out.push(d);
+    }
+}
+
+/// The route a finding names: for Caddy, a route without a matcher is named by the block it
+/// sits in.
+pub fn block_of<'h>(
+    host: &'h proxylint_model::Host,
+    mut route: &'h proxylint_model::Route,
+    caddy: bool,
+) -> &'h proxylint_model::Route {
+    while caddy && route.matcher.is_none() {
+        match route.parent {
+            Some(p) => route = &host.routes[p],
+            None => break,
+        }
+    }
+    route
 }

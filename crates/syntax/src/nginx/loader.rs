@@ -489,14 +489,14 @@ impl Workspace {
             return IncludeTarget::Units(vec![unit]);
         }
         let mapped = map_prefix(&absolute, &options.prefixes);
-        if !self.inside(&mapped, fs, options) {
+        if !in_checked_tree(&mapped, fs, options) {
             return IncludeTarget::Outside(mapped);
         }
         if is_glob {
             let paths = fs.glob(&mapped.to_string_lossy());
             // A match that is a link to a file outside the tree is not read, nor are the
             // others of the same include: one finding says so.
-            if let Some(outside) = paths.iter().find(|p| !self.inside(p, fs, options)) {
+            if let Some(outside) = paths.iter().find(|p| !in_checked_tree(p, fs, options)) {
                 return IncludeTarget::Outside(outside.clone());
             }
             let mut units = Vec::new();
@@ -519,26 +519,6 @@ impl Workspace {
             }
             Err(error) => IncludeTarget::Unreadable(mapped, error.to_string()),
         }
-    }
-
-    /// Whether a path lies in the checked tree, both as written and, for a path that
-    /// exists, once symbolic links are resolved: a link in the repository must not make the
-    /// linter read (and print) a file elsewhere on the machine.
-    fn inside(&self, path: &Path, fs: &dyn FileSystem, options: &LoadOptions) -> bool {
-        if options.allow_outside {
-            return true;
-        }
-        let lexical = absolute(path);
-        if !options.roots.iter().any(|r| lexical.starts_with(r)) {
-            return false;
-        }
-        let Some(real) = fs.real_path(path) else {
-            return true;
-        };
-        options.roots.iter().any(|r| {
-            let real_root = fs.real_path(r).unwrap_or_else(|| r.clone());
-            real.starts_with(&real_root)
-        })
     }
 
     /// The unit for a file on disk, reading and parsing it the first time.
@@ -671,8 +651,28 @@ fn parse_file(path: &Path, text: &[u8]) -> Vec<(PathBuf, Span, ParsedFile)> {
     }
 }
 
+/// Whether a path lies in the checked tree, both as written and, for a path that exists,
+/// once symbolic links are resolved: a link in the repository must not make the linter read
+/// (and print) a file elsewhere on the machine.
+pub fn in_checked_tree(path: &Path, fs: &dyn FileSystem, options: &LoadOptions) -> bool {
+    if options.allow_outside {
+        return true;
+    }
+    let lexical = absolute(path);
+    if !options.roots.iter().any(|r| lexical.starts_with(r)) {
+        return false;
+    }
+    let Some(real) = fs.real_path(path) else {
+        return true;
+    };
+    options.roots.iter().any(|r| {
+        let real_root = fs.real_path(r).unwrap_or_else(|| r.clone());
+        real.starts_with(&real_root)
+    })
+}
+
 /// Applies the first matching `FROM=TO` prefix mapping.
-fn map_prefix(path: &Path, prefixes: &[(PathBuf, PathBuf)]) -> PathBuf {
+pub fn map_prefix(path: &Path, prefixes: &[(PathBuf, PathBuf)]) -> PathBuf {
     for (from, to) in prefixes {
         if let Ok(rest) = path.strip_prefix(from) {
             return normalize(&to.join(rest));
