@@ -6,7 +6,7 @@
 //! - every case whose error comes from Caddy's lexer or parser gets PL001 (an import cycle
 //!   gets PL003, proxylint's code for loops);
 //! - the cases whose error comes from a directive's own argument parsing, or from Caddy's
-//!   HTTP adapter, are out of the parser's scope and listed in `DIRECTIVE_ERRORS`.
+//!   HTTP adapter (site addresses, ports, unknown directives), parse as Caddyfiles: no PL001.
 //!
 //! Without the corpus the test skips, except under `CI=true`, where it fails.
 
@@ -34,14 +34,6 @@ const SYNTAX_ERRORS: &[(&str, &str)] = &[
     ),
     ("import_cycle", "two snippets import each other (PL003)"),
     ("matcher_outside_site_block", "`@foo { … }` before any site"),
-];
-
-/// Cases Caddy rejects later: in a directive's own arguments or in its HTTP adapter (site
-/// addresses, ports, unknown directives). They parse as Caddyfiles.
-const DIRECTIVE_ERRORS: &[&str] = &[
-    "ambiguous_site_definition",
-    "directive_as_site_address",
-    "heredoc_missing_marker",
 ];
 
 fn cases_dir() -> Option<std::path::PathBuf> {
@@ -123,7 +115,7 @@ fn caddy_adapt_cases_parse_as_caddy_does() {
             if !has(code) {
                 wrong.push(format!("{name}: Caddy rejects it ({why}), no {code}"));
             }
-        } else if !DIRECTIVE_ERRORS.contains(&name.as_str()) && has("PL001") {
+        } else if has("PL001") {
             // Errors of directives and of the adapter: a parse error here is ours.
             wrong.push(format!(
                 "{name}: a directive-level error, but PL001 {:?}",
