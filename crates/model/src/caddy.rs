@@ -98,14 +98,16 @@ pub fn lower(x: &Expanded, marks: &[Loc]) -> Model {
             .any(|m| m.file == site.file && m.span.start >= since && m.span.start < end);
         previous_end.insert(site.file, end);
         let mut host = lower_site(site, &global, marked);
-        if !x.unknown.is_empty()
-            && x.unknown
+        // An import that was not read, written in this site (or bringing the site in).
+        host.unknown.extend(
+            x.unknown
                 .iter()
-                .any(|(f, s)| *f == site.file && s.start >= site.span.start && s.start < end)
-        {
-            host.unknown
-                .extend(x.unknown.iter().map(|&(f, s)| Loc::new(f, s)));
-        }
+                .filter(|&&(f, s)| {
+                    (f == site.file && s.start >= site.span.start && s.start < end)
+                        || site.via.first() == Some(&(f, s))
+                })
+                .map(|&(f, s)| Loc::new(f, s)),
+        );
         model.hosts.push(host);
     }
     model
@@ -462,8 +464,8 @@ impl Lowering<'_> {
                         conditional: false,
                     });
                 }
-                let children = self.level(&node.children, Some(id), group == Group::Handle);
-                let _ = children;
+                // The children link themselves to this route.
+                self.level(&node.children, Some(id), group == Group::Handle);
                 Some(id)
             }
             "reverse_proxy" => {
@@ -689,48 +691,57 @@ fn probe_of(host: &Host, id: RouteId) -> String {
     "/".to_string()
 }
 
-/// What a route that restricts access adds, if it is one: (deny rules, basic auth, auth
-/// request).
-fn restriction(route: &Route) -> Option<Access> {
+/// Any of the actions refuses the client (`abort`, `error`, `respond 4xx`).
+fn refuses(actions: &[Action]) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(a.kind, ActionKind::Return { code: Some(c) } if c >= 400))
+}
+
+/// The IP rules a refusal for clients matched by `remote_ip` amounts to: for `not
+/// remote_ip R`, allow R and deny the rest; for `remote_ip R`, deny R.
+fn ip_rules(ranges: &[String], negated: bool, allow_at: Loc, deny_at: Loc) -> Vec<IpRule> {
+    let rule = |allow: bool, source: &str, loc: Loc| IpRule {
+        allow,
+        source: source.to_string(),
+        loc,
+    };
+    if negated {
+        let mut rules: Vec<IpRule> = ranges.iter().map(|r| rule(true, r, allow_at)).collect();
+        rules.push(rule(false, "all", deny_at));
+        rules
+    } else {
+        ranges.iter().map(|r| rule(false, r, deny_at)).collect()
+    }
+}
+
+/// What a route that restricts the routes after it adds: `basic_auth`, `forward_auth`, a
+/// refusal for clients matched by IP, or a `handle @denied { abort }` (a group whose only
+/// content refuses them).
+fn restriction(host: &Host, route: &Route) -> Option<Access> {
     let name = route.directives.first().map(|(n, _)| n.as_str())?;
     let mut access = Access::default();
     match name {
         "basicauth" | "basic_auth" => access.auth_basic = Some(route.loc),
         "forward_auth" => access.auth_request = Some(route.loc),
-        "abort" | "error" | "respond" => {
-            let refuses = route
-                .actions
-                .iter()
-                .any(|a| matches!(a.kind, ActionKind::Return { code: Some(c) } if c >= 400));
+        _ => {
             let (ranges, negated) = route.matcher.as_ref()?.remote_ip()?;
-            if !refuses {
+            let refusing = match route.group {
+                Some(_) => {
+                    !route.children.is_empty()
+                        && route
+                            .children
+                            .iter()
+                            .all(|&c| refuses(&host.routes[c].actions))
+                }
+                None => matches!(name, "abort" | "error" | "respond") && refuses(&route.actions),
+            };
+            if !refusing {
                 return None;
             }
-            if negated {
-                for r in ranges {
-                    access.ip_rules.push(IpRule {
-                        allow: true,
-                        source: r.clone(),
-                        loc: route.pattern_loc,
-                    });
-                }
-                access.ip_rules.push(IpRule {
-                    allow: false,
-                    source: "all".to_string(),
-                    loc: route.loc,
-                });
-            } else {
-                for r in ranges {
-                    access.ip_rules.push(IpRule {
-                        allow: false,
-                        source: r.clone(),
-                        loc: route.loc,
-                    });
-                }
-            }
+            access.ip_rules = ip_rules(ranges, negated, route.pattern_loc, route.loc);
             access.ip_rules_own = true;
         }
-        _ => return None,
     }
     Some(access)
 }
@@ -743,61 +754,10 @@ fn handle_allow(route: &Route) -> Option<Access> {
     if negated {
         return None;
     }
-    let mut access = Access::default();
-    for r in ranges {
-        access.ip_rules.push(IpRule {
-            allow: true,
-            source: r.clone(),
-            loc: route.pattern_loc,
-        });
-    }
-    access.ip_rules.push(IpRule {
-        allow: false,
-        source: "all".to_string(),
-        loc: route.pattern_loc,
-    });
-    Some(access)
-}
-
-/// A `handle @denied { abort }`: a group whose only content refuses clients matched by IP.
-fn refusing_group(host: &Host, route: &Route) -> Option<Access> {
-    route.group?;
-    let (ranges, negated) = route.matcher.as_ref()?.remote_ip()?;
-    let refuses = !route.children.is_empty()
-        && route.children.iter().all(|&c| {
-            host.routes[c]
-                .actions
-                .iter()
-                .any(|a| matches!(a.kind, ActionKind::Return { code: Some(c) } if c >= 400))
-        });
-    if !refuses {
-        return None;
-    }
-    let mut access = Access::default();
-    if negated {
-        for r in ranges {
-            access.ip_rules.push(IpRule {
-                allow: true,
-                source: r.clone(),
-                loc: route.pattern_loc,
-            });
-        }
-        access.ip_rules.push(IpRule {
-            allow: false,
-            source: "all".to_string(),
-            loc: route.loc,
-        });
-    } else {
-        for r in ranges {
-            access.ip_rules.push(IpRule {
-                allow: false,
-                source: r.clone(),
-                loc: route.loc,
-            });
-        }
-    }
-    access.ip_rules_own = true;
-    Some(access)
+    Some(Access {
+        ip_rules: ip_rules(ranges, true, route.pattern_loc, route.pattern_loc),
+        ..Access::default()
+    })
 }
 
 fn merge(into: &mut Access, from: &Access) {
@@ -819,7 +779,7 @@ fn assign_access(host: &mut Host) {
         .enumerate()
         .filter_map(|(i, &id)| {
             let r = &host.routes[id];
-            let a = restriction(r).or_else(|| refusing_group(host, r))?;
+            let a = restriction(host, r)?;
             Some((i, a, r.matcher.clone()))
         })
         .collect();
@@ -836,14 +796,10 @@ fn assign_access(host: &mut Host) {
     }
 }
 
-/// The route answers requests itself (or through what it holds).
+/// The route answers requests itself, or through what it holds.
 fn answers(host: &Host, id: RouteId) -> bool {
     let r = &host.routes[id];
-    r.handler.is_some()
-        || r.actions
-            .iter()
-            .any(|a| matches!(a.kind, ActionKind::Return { .. }))
-        || r.children.iter().any(|&c| answers(host, c))
+    r.answers() || r.children.iter().any(|&c| answers(host, c))
 }
 
 fn walk_access(host: &mut Host, level: &[RouteId], inherited: &Access) {
@@ -861,7 +817,7 @@ fn walk_access(host: &mut Host, level: &[RouteId], inherited: &Access) {
         if let Some(a) = handle_allow(route) {
             merge(&mut own, &a);
         }
-        let restricts_later = restriction(route).or_else(|| refusing_group(host, route));
+        let restricts_later = restriction(host, route);
         let matcher = route.matcher.clone();
         let children = route.children.clone();
         host.routes[id].access = own.clone();

@@ -341,6 +341,15 @@ impl Route {
         matches!(self.kind, MatchKind::Regex { .. })
     }
 
+    /// The route answers requests itself: it forwards them, or returns, redirects, refuses.
+    pub fn answers(&self) -> bool {
+        self.handler.is_some()
+            || self
+                .actions
+                .iter()
+                .any(|a| matches!(a.kind, ActionKind::Return { .. }))
+    }
+
     /// The access policy a gRPC call (a POST) meets here.
     pub fn grpc_access(&self) -> &Access {
         self.post_access.as_ref().unwrap_or(&self.access)
@@ -591,12 +600,7 @@ impl Host {
                     continue;
                 }
             }
-            let answers = route.handler.is_some()
-                || route
-                    .actions
-                    .iter()
-                    .any(|a| matches!(a.kind, ActionKind::Return { .. }));
-            if route.group.is_none() && !answers {
+            if route.group.is_none() && !route.answers() {
                 // `basic_auth`, `forward_auth`: they check and pass the request on.
                 continue;
             }

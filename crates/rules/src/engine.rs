@@ -194,11 +194,7 @@ pub fn check_nginx(ws: &Workspace, entries: &[Entry], settings: &Settings) -> Ve
         out.extend(found);
         crate::suppress::add_coverage(&mut suppressions, coverage);
     }
-    sort_and_dedup(&mut out);
-    let mut out = crate::suppress::apply(out, suppressions);
-    out.extend(invalid);
-    sort_and_dedup(&mut out);
-    out
+    with_suppressions(out, suppressions, invalid)
 }
 
 /// Checks every entry point of the Caddyfiles read. Imported files report findings at their
@@ -212,7 +208,7 @@ pub fn check_caddy(
     use rayon::prelude::*;
     let (suppressions, invalid) = crate::suppress::collect_caddy(caddy, sources);
     let marks = crate::suppress::service_marks_caddy(caddy, sources);
-    let mut out: Vec<Diagnostic> = entries
+    let out: Vec<Diagnostic> = entries
         .par_iter()
         .flat_map_iter(|&entry| {
             let expanded = caddy.expand(sources, entry);
@@ -236,6 +232,15 @@ pub fn check_caddy(
             found
         })
         .collect();
+    with_suppressions(out, suppressions, invalid)
+}
+
+/// Drops suppressed findings, adds PL007/PL008, and sorts.
+fn with_suppressions(
+    mut out: Vec<Diagnostic>,
+    suppressions: Vec<crate::suppress::Suppression>,
+    invalid: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
     sort_and_dedup(&mut out);
     let mut out = crate::suppress::apply(out, suppressions);
     out.extend(invalid);

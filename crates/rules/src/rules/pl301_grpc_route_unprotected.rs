@@ -54,7 +54,7 @@ impl Rule for GrpcRouteUnprotected {
                 continue;
             }
             // Rules that exist but run too late are PL304's finding.
-            if route.skipped_access.iter().any(|_| true)
+            if !route.skipped_access.is_empty()
                 || route
                     .parent
                     .is_some_and(|p| !host.routes[p].skipped_access.is_empty())

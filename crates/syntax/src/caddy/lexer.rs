@@ -67,7 +67,7 @@ impl Token {
                 String::from_utf8_lossy(&out).into_owned()
             }
             TokenKind::Quoted => {
-                let inner = &raw[1.min(raw.len())..raw.len().saturating_sub(1).max(1)];
+                let inner = unquote(raw, b'"');
                 let mut out = Vec::with_capacity(inner.len());
                 let mut i = 0;
                 while i < inner.len() {
@@ -84,7 +84,7 @@ impl Token {
                 String::from_utf8_lossy(&out).into_owned()
             }
             TokenKind::Backtick => {
-                let inner = &raw[1.min(raw.len())..raw.len().saturating_sub(1).max(1)];
+                let inner = unquote(raw, b'`');
                 String::from_utf8_lossy(inner).replace('\r', "")
             }
             TokenKind::Heredoc { body, indent } => {
@@ -99,6 +99,16 @@ impl Token {
                 out
             }
         }
+    }
+}
+
+/// A string without its quotes; a string cut short at the end of the file has no closing
+/// quote to drop.
+fn unquote(raw: &[u8], quote: u8) -> &[u8] {
+    let inner = raw.get(1..).unwrap_or_default();
+    match inner.strip_suffix(&[quote]) {
+        Some(body) if raw.len() >= 2 => body,
+        _ => inner,
     }
 }
 
@@ -395,5 +405,6 @@ mod tests {
         let src = "a \"open";
         let lexed = lex(src.as_bytes(), Span::new(0, src.len() as u32));
         assert_eq!(lexed.errors[0].span, Span::new(2, 3));
+        assert_eq!(lexed.tokens[1].value(src.as_bytes()), "open");
     }
 }

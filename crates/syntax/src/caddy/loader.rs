@@ -7,7 +7,7 @@
 //! `{args.0}` and `{args[i:j]}` are replaced by the import's arguments. Files imported
 //! inside a block are read as that block's contents.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::lexer::{Token, TokenKind};
@@ -48,6 +48,9 @@ pub struct Caddy {
     by_path: HashMap<PathBuf, usize>,
     by_real_path: HashMap<PathBuf, usize>,
     imports: HashMap<(usize, u32), Target>,
+    /// Names of the snippets every file read so far defines: an `import` of one of them
+    /// names no file.
+    snippets: HashSet<String>,
 }
 
 /// One entry point: a given file no other file imports.
@@ -129,7 +132,8 @@ pub struct Expanded {
     pub sites: Vec<Site>,
     pub problems: Vec<Problem>,
     /// Imports that were not read (outside the tree, unreadable): the configuration holds
-    /// more than the model sees there.
+    /// more than the model sees there. Each is named by its outermost import in the entry
+    /// file, so that it can be placed in a site.
     pub unknown: Vec<(FileId, Span)>,
 }
 
@@ -140,20 +144,24 @@ impl Caddy {
 
     /// Adds a file named on the command line or found in a walk.
     pub fn add_file(&mut self, sources: &mut SourceMap, path: PathBuf, text: Vec<u8>) {
-        let key = normalize(&crate::nginx::absolute(&path));
-        if self.by_path.contains_key(&key) {
-            return;
-        }
+        let key = crate::nginx::absolute(&path);
         let real = std::fs::canonicalize(&key).ok();
-        if let Some(&known) = real.as_ref().and_then(|r| self.by_real_path.get(r)) {
-            self.by_path.insert(key, known);
+        if self.known(&key, real.as_ref()).is_some() {
             return;
         }
-        let index = self.push(sources, path, key, text);
-        if let Some(real) = real {
-            self.by_real_path.insert(real, index);
-        }
+        let index = self.push(sources, path, key, real, text);
         self.given.push(index);
+    }
+
+    /// The file already read under this path, or under another path that leads to the same
+    /// file (one file named twice, or through a link, is one file).
+    fn known(&mut self, key: &Path, real: Option<&PathBuf>) -> Option<usize> {
+        if let Some(&index) = self.by_path.get(key) {
+            return Some(index);
+        }
+        let index = *self.by_real_path.get(real?)?;
+        self.by_path.insert(key.to_path_buf(), index);
+        Some(index)
     }
 
     fn push(
@@ -161,10 +169,17 @@ impl Caddy {
         sources: &mut SourceMap,
         shown: PathBuf,
         key: PathBuf,
+        real: Option<PathBuf>,
         text: Vec<u8>,
     ) -> usize {
         let parsed = parse(&text);
-        let file = sources.add(SourceFile::new(shown.clone(), text));
+        for item in &parsed.items {
+            if let Item::Snippet { name, .. } = item {
+                self.snippets
+                    .insert(snippet_name(&name.value(&text)).to_string());
+            }
+        }
+        let file = sources.add(SourceFile::new(shown, text));
         let index = self.files.len();
         self.files.push(CaddyFile {
             file,
@@ -173,6 +188,9 @@ impl Caddy {
             body: None,
         });
         self.by_path.insert(key, index);
+        if let Some(real) = real {
+            self.by_real_path.insert(real, index);
+        }
         index
     }
 
@@ -188,7 +206,6 @@ impl Caddy {
         while next < self.files.len() {
             let index = next;
             next += 1;
-            let snippets = self.snippet_names(sources);
             let dir = self.files[index]
                 .path
                 .parent()
@@ -208,7 +225,7 @@ impl Caddy {
                         let arg = d.words.get(1)?;
                         Some((d.words[0].span.start, arg.value(src), in_block))
                     })
-                    .filter(|(_, name, _)| !snippets.contains(name.as_str()))
+                    .filter(|(_, name, _)| !self.snippets.contains(name.as_str()))
                     .collect()
             };
             for (at, pattern, in_block) in imports {
@@ -246,20 +263,6 @@ impl Caddy {
         entries
     }
 
-    /// Snippet names defined in any file read.
-    fn snippet_names(&self, sources: &SourceMap) -> std::collections::HashSet<String> {
-        let mut names = std::collections::HashSet::new();
-        for file in &self.files {
-            let src = &sources.get(file.file).text;
-            for item in &file.parsed.items {
-                if let Item::Snippet { name, .. } = item {
-                    names.insert(snippet_name(&name.value(src)).to_string());
-                }
-            }
-        }
-        names
-    }
-
     fn resolve_import(
         &mut self,
         sources: &mut SourceMap,
@@ -285,12 +288,8 @@ impl Caddy {
         let mut files = Vec::new();
         for path in paths {
             let path = normalize(&path);
-            if let Some(&known) = self.by_path.get(&path) {
-                files.push(known);
-                continue;
-            }
             let real = fs.real_path(&path);
-            if let Some(&known) = real.as_ref().and_then(|r| self.by_real_path.get(r)) {
+            if let Some(known) = self.known(&path, real.as_ref()) {
                 files.push(known);
                 continue;
             }
@@ -300,11 +299,7 @@ impl Caddy {
                         Ok(rest) => shown_dir.join(rest),
                         Err(_) => path.clone(),
                     };
-                    let index = self.push(sources, shown, path, text);
-                    if let Some(real) = real {
-                        self.by_real_path.insert(real, index);
-                    }
-                    files.push(index);
+                    files.push(self.push(sources, shown, path, real, text));
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     return Target::Missing(path)
@@ -616,7 +611,7 @@ impl<'c> Expander<'c> {
                 Vec::new()
             }
             Some(Target::Outside(path)) => {
-                self.out.unknown.push(site);
+                self.out.unknown.push(via.first().copied().unwrap_or(site));
                 self.problem(
                     ProblemKind::Outside,
                     id,
@@ -630,7 +625,7 @@ impl<'c> Expander<'c> {
                 Vec::new()
             }
             Some(Target::Unreadable(path, why)) => {
-                self.out.unknown.push(site);
+                self.out.unknown.push(via.first().copied().unwrap_or(site));
                 self.problem(
                     ProblemKind::Unreadable,
                     id,

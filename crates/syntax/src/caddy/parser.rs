@@ -213,13 +213,6 @@ impl<'s> Parser<'s> {
             match brace {
                 Some(i) => {
                     self.pos += i + 1;
-                    if i + 1 < line.len() {
-                        self.error(SyntaxError::parse(
-                            line[i + 1].span,
-                            "unexpected text after `{` on the same line: a block's contents \
-                             start on the next line",
-                        ));
-                    }
                     break;
                 }
                 None => {
@@ -231,35 +224,26 @@ impl<'s> Parser<'s> {
             }
         }
         let start = addresses[0].span.start;
-        if brace.is_some() {
-            let open = self.tokens[self.pos - 1];
+        // The `{` ends the address line, or opens the block on the next line.
+        let open = match brace {
+            Some(_) => Some(self.tokens[self.pos - 1]),
+            None => match self.tokens.get(self.pos).copied() {
+                Some(next) if next.is_open(self.src) => {
+                    self.pos += 1;
+                    Some(next)
+                }
+                _ => None,
+            },
+        };
+        if let Some(open) = open {
             let kind = if snippet && addresses.len() == 1 {
                 FrameKind::Snippet(addresses[0])
             } else {
                 FrameKind::Site(addresses)
             };
-            let rest: Vec<Token> =
-                if self.pos < self.tokens.len() && self.tokens[self.pos].line == open.line {
-                    self.line().to_vec()
-                } else {
-                    Vec::new()
-                };
+            let rest = self.same_line_rest(open);
             self.open(kind, open.span, start, &rest);
             return;
-        }
-        // No brace on the address line: `{` may open the block on the next line.
-        if let Some(next) = self.tokens.get(self.pos).copied() {
-            if next.is_open(self.src) {
-                self.pos += 1;
-                let kind = if snippet && addresses.len() == 1 {
-                    FrameKind::Snippet(addresses[0])
-                } else {
-                    FrameKind::Site(addresses)
-                };
-                let rest = self.same_line_rest(next);
-                self.open(kind, next.span, start, &rest);
-                return;
-            }
         }
         if snippet && addresses.len() == 1 {
             self.error(SyntaxError::parse(
@@ -268,13 +252,7 @@ impl<'s> Parser<'s> {
             ));
             return;
         }
-        if self.sites > 0
-            || self
-                .out
-                .items
-                .iter()
-                .any(|i| matches!(i, Item::Site { .. }))
-        {
+        if self.sites > 0 {
             self.error(SyntaxError::parse(
                 addresses[0].span,
                 "a site without `{ … }` must be the only site in its file: add braces",
