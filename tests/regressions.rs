@@ -304,3 +304,26 @@ fn braces_glued_to_the_text_before_them_parse_in_linear_time() {
         );
     }
 }
+
+/// Found by the pipeline fuzzer (seed 1796415245713915568): a NUL byte 8,000 bytes into a
+/// file made it "binary" (one PL001), but its CRLF twin, where the byte sits past the 8 KiB
+/// the check looked at, was parsed as text (53 findings). Whether a file is text no longer
+/// depends on where its NUL byte falls.
+#[test]
+fn a_nul_byte_far_into_a_file_makes_it_binary_whatever_its_line_endings() {
+    let mut text = b"server {\n    listen 80;\n".to_vec();
+    for _ in 0..2000 {
+        text.extend_from_slice(b"    # filler\n");
+    }
+    text.extend_from_slice(b"}\n\0\n");
+    let crlf: Vec<u8> = String::from_utf8(text.clone())
+        .unwrap()
+        .replace('\n', "\r\n")
+        .into_bytes();
+    for bytes in [text, crlf] {
+        let (_, diagnostics) = check(&bytes);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "PL001");
+        assert!(diagnostics[0].message.contains("NUL byte"));
+    }
+}

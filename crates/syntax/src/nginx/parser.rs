@@ -65,8 +65,9 @@ fn not_text(src: &[u8], start: usize, end: usize) -> Option<SyntaxError> {
              configuration as bytes and needs UTF-8 or ASCII",
         ));
     }
-    let probe = &text[..text.len().min(8192)];
-    let nul = probe.iter().position(|&c| c == 0)?;
+    // The whole file, not a prefix: whether a file is text must not depend on where its
+    // NUL byte falls (a CRLF copy of a file moves it further in).
+    let nul = text.iter().position(|&c| c == 0)?;
     let at = start + nul;
     Some(SyntaxError::parse(
         Span::from_range(at..at + 1),
